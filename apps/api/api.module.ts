@@ -1,0 +1,38 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { TerminusModule } from '@nestjs/terminus';
+import { AuthHttpModule } from '@app/auth';
+import { AppConfigModule } from '@app/common';
+import { OutboundModule } from '@app/common/outbound.module';
+import { DatabaseModule } from '@app/database';
+import { JobsHttpModule } from '@app/jobs';
+import { JobTypesHttpModule } from '@app/job-types';
+import { QueueModule } from '@app/queue';
+import { WorkerFeaturesModule } from '../worker/worker-features.module';
+import { HealthController } from './health.controller';
+
+export interface ApiModuleOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Run the worker in the same process (npm start on one machine). */
+  withWorker?: boolean;
+}
+
+@Module({})
+export class ApiModule {
+  static forRoot(options: ApiModuleOptions = {}): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        AppConfigModule.forRoot(options.env),
+        DatabaseModule,
+        QueueModule,
+        OutboundModule,
+        TerminusModule,
+        AuthHttpModule,
+        JobTypesHttpModule,
+        JobsHttpModule,
+        ...(options.withWorker ? [WorkerFeaturesModule] : []),
+      ],
+      controllers: [HealthController],
+    };
+  }
+}

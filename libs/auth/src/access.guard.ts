@@ -1,0 +1,42 @@
+import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import { AuthGuard } from '@nestjs/passport';
+import { DomainError, unauthorized } from '@app/common';
+import { AccessLevel, grants, Scope } from './access-levels';
+import { Principal } from './principal';
+
+export const REQUIRED_ACCESS = 'agent-jobs:required-access';
+export interface RequiredAccess {
+  scope: Scope;
+  level: AccessLevel;
+}
+
+/** passport-jwt, with every failure (missing, malformed, expired, bad signature) as our 401. */
+@Injectable()
+export class JwtAuthGuard extends AuthGuard('jwt') {
+  override handleRequest<T>(err: unknown, principal: T, info: unknown): T {
+    if (err instanceof DomainError) throw err;
+    if (err || !principal) {
+      const reason = info instanceof Error ? info.message : 'A valid bearer token is required';
+      throw unauthorized(reason === 'No auth token' ? 'A bearer token is required' : `Invalid token: ${reason}`);
+    }
+    return principal;
+  }
+}
+
+/** Runs after JwtAuthGuard: the token's level must include the route's level. */
+@Injectable()
+export class AccessGuard implements CanActivate {
+  constructor(private readonly reflector: Reflector) {}
+
+  canActivate(context: ExecutionContext): boolean {
+    const required = this.reflector.get<RequiredAccess>(REQUIRED_ACCESS, context.getHandler())
+      ?? this.reflector.get<RequiredAccess>(REQUIRED_ACCESS, context.getClass());
+    const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
+    if (!required || !principal) throw unauthorized();
+    if (!grants(principal.scopes, required.scope, required.level)) {
+      throw new DomainError(403, 'INSUFFICIENT_ACCESS', `This route needs ${required.scope}:${required.level}`);
+    }
+    return true;
+  }
+}

@@ -1,0 +1,113 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import * as jwt from 'jsonwebtoken';
+import { Repository } from 'typeorm';
+import { AppConfig, badRequest, DomainError, forbidden, newId, notFound } from '@app/common';
+import { Scopes } from './access-levels';
+import { ApiTokenEntity, OrgEntity } from './api-token.entity';
+
+export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const JWT_ALGORITHM = 'HS256';
+
+export interface IssueTokenInput {
+  orgId: string;
+  scopes: Scopes;
+  name?: string | null;
+  expiresInSeconds?: number;
+  createdBy?: string | null;
+}
+
+export interface IssuedToken {
+  id: string;
+  token: string;
+  org_id: string;
+  name: string | null;
+  scopes: Scopes;
+  created_at: string;
+  expires_at: string | null;
+}
+
+export const tokenView = (t: ApiTokenEntity) => ({
+  id: t.id,
+  org_id: t.org_id,
+  name: t.name,
+  scopes: t.scopes,
+  created_at: t.created_at.toISOString(),
+  expires_at: t.expires_at?.toISOString() ?? null,
+  revoked_at: t.revoked_at?.toISOString() ?? null,
+});
+
+interface CachedToken {
+  record: ApiTokenEntity | null;
+  fetchedAt: number;
+}
+
+/** Token records and the JWTs that name them. Used by the CLI and the ADMIN routes. */
+@Injectable()
+export class TokenService {
+  private readonly cache = new Map<string, CachedToken>();
+
+  constructor(
+    private readonly config: AppConfig,
+    @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
+    @InjectRepository(OrgEntity) private readonly orgs: Repository<OrgEntity>,
+  ) {}
+
+  async issue(input: IssueTokenInput): Promise<IssuedToken> {
+    if (!ORG_ID_PATTERN.test(input.orgId)) {
+      throw badRequest('INVALID_ORG_ID', 'org ids are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
+    }
+    await this.orgs.createQueryBuilder().insert().values({ id: input.orgId }).orIgnore().execute();
+    const id = newId('tok');
+    const now = new Date();
+    const expiresAt = input.expiresInSeconds ? new Date(now.getTime() + input.expiresInSeconds * 1000) : null;
+    const record = await this.tokens.save(
+      this.tokens.create({ id, org_id: input.orgId, name: input.name ?? null, scopes: input.scopes, created_at: now, expires_at: expiresAt, revoked_at: null, created_by: input.createdBy ?? null }),
+    );
+    const claims: jwt.JwtPayload = { org_id: input.orgId, scopes: input.scopes };
+    if (expiresAt) claims.exp = Math.floor(expiresAt.getTime() / 1000);
+    const token = jwt.sign(claims, this.config.jwtSecret, {
+      algorithm: JWT_ALGORITHM,
+      subject: id,
+      issuer: this.config.JWT_ISSUER,
+      audience: this.config.JWT_AUDIENCE,
+    });
+    return { ...tokenView(record), token } as IssuedToken;
+  }
+
+  list(orgId: string): Promise<ApiTokenEntity[]> {
+    return this.tokens.find({ where: { org_id: orgId }, order: { created_at: 'DESC' } });
+  }
+
+  /** Revokes a token of the caller's org; another org's token is 403, as for every record. */
+  async revoke(id: string, orgId: string | null): Promise<ApiTokenEntity> {
+    const record = await this.tokens.findOne({ where: { id } });
+    if (!record) throw notFound('TOKEN_NOT_FOUND', `Token '${id}' not found`);
+    if (orgId !== null && record.org_id !== orgId) throw forbidden('FORBIDDEN', `Token '${id}' belongs to another org`);
+    if (!record.revoked_at) {
+      record.revoked_at = new Date();
+      await this.tokens.update({ id }, { revoked_at: record.revoked_at });
+    }
+    this.cache.delete(id);
+    return record;
+  }
+
+  /**
+   * The live record behind a verified JWT, or a DomainError(401). Cached for at most
+   * TOKEN_CACHE_TTL_MS, which bounds how late a revocation from another process lands.
+   */
+  async activeRecord(id: string): Promise<ApiTokenEntity> {
+    const now = Date.now();
+    let entry = this.cache.get(id);
+    if (!entry || now - entry.fetchedAt >= this.config.TOKEN_CACHE_TTL_MS) {
+      entry = { record: await this.tokens.findOne({ where: { id } }), fetchedAt: now };
+      if (this.cache.size > 10_000) this.cache.clear();
+      this.cache.set(id, entry);
+    }
+    const record = entry.record;
+    if (!record) throw new DomainError(401, 'UNAUTHORIZED', 'Unknown token');
+    if (record.revoked_at) throw new DomainError(401, 'UNAUTHORIZED', 'Token has been revoked');
+    if (record.expires_at && record.expires_at.getTime() <= now) throw new DomainError(401, 'UNAUTHORIZED', 'Token has expired');
+    return record;
+  }
+}

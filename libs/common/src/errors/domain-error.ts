@@ -1,0 +1,29 @@
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/**
+ * The one exception type services throw. It carries the HTTP status and the machine
+ * code of the spec; the global filter turns it into problem+json.
+ */
+export class DomainError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    readonly errors?: FieldError[],
+  ) {
+    super(detail);
+  }
+}
+
+export const badRequest = (code: string, detail: string, errors?: FieldError[]) =>
+  new DomainError(400, code, detail, errors);
+export const validationFailed = (errors: FieldError[], detail = 'The request has invalid fields') =>
+  new DomainError(400, 'VALIDATION_ERROR', detail, errors);
+export const notFound = (code: string, detail: string) => new DomainError(404, code, detail);
+export const forbidden = (code: string, detail: string) => new DomainError(403, code, detail);
+export const conflict = (code: string, detail: string) => new DomainError(409, code, detail);
+export const unauthorized = (detail = 'A valid bearer token is required') =>
+  new DomainError(401, 'UNAUTHORIZED', detail);

@@ -1,0 +1,66 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
+import { STATUS_CODES } from 'node:http';
+import type { Response } from 'express';
+import { DomainError, FieldError } from './domain-error';
+
+interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors?: FieldError[];
+}
+
+const CODE_BY_STATUS: Record<number, string> = {
+  400: 'BAD_REQUEST',
+  401: 'UNAUTHORIZED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  409: 'CONFLICT',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  422: 'UNPROCESSABLE_ENTITY',
+  429: 'RATE_LIMITED',
+};
+
+/** Errors raised by express' body parser before any handler runs. */
+function fromBodyParser(err: { type?: string; status?: number }): Problem | undefined {
+  if (err.type === 'entity.too.large') return problem(413, 'PAYLOAD_TOO_LARGE', 'The request body exceeds 1 MB');
+  if (err.type === 'entity.parse.failed') return problem(400, 'MALFORMED_JSON', 'The request body is not valid JSON');
+  if (err.type && err.status && err.status < 500) return problem(err.status, CODE_BY_STATUS[err.status] ?? 'BAD_REQUEST', 'The request body could not be read');
+  return undefined;
+}
+
+function problem(status: number, code: string, detail: string, errors?: FieldError[]): Problem {
+  const title = STATUS_CODES[status] ?? 'Error';
+  return { type: `https://agent-jobs.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title, status, detail, code, ...(errors ? { errors } : {}) };
+}
+
+export function toProblem(exception: unknown): Problem {
+  if (exception instanceof DomainError) return problem(exception.status, exception.code, exception.message, exception.errors);
+  const parsed = fromBodyParser(exception as { type?: string; status?: number });
+  if (parsed) return parsed;
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    const body = exception.getResponse() as { message?: unknown; code?: string };
+    const detail = typeof body === 'string' ? body : typeof body?.message === 'string' ? body.message : exception.message;
+    return problem(status, body?.code ?? CODE_BY_STATUS[status] ?? (status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST'), detail);
+  }
+  return problem(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'An unexpected error occurred');
+}
+
+/** Maps every error to RFC 9457 problem+json; never leaks stacks or database messages. */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Errors');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const body = toProblem(exception);
+    if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    if (res.headersSent) return;
+    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+  }
+}

@@ -1,0 +1,28 @@
+import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
+import { AppConfig } from './config';
+import { OutboundHttpClient } from './outbound';
+
+/** The one outbound HTTP client of the process, with the SSRF rules from config. */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: OutboundHttpClient,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) =>
+        new OutboundHttpClient({
+          allowPrivateNetworks: config.OUTBOUND_ALLOW_PRIVATE_NETWORKS,
+          connectTimeoutMs: config.OUTBOUND_CONNECT_TIMEOUT_MS,
+          defaultTimeoutMs: 30_000,
+          maxResponseBytes: config.OUTBOUND_MAX_RESPONSE_BYTES,
+        }),
+    },
+  ],
+  exports: [OutboundHttpClient],
+})
+export class OutboundModule implements OnApplicationShutdown {
+  constructor(private readonly client: OutboundHttpClient) {}
+  onApplicationShutdown() {
+    this.client.close();
+  }
+}

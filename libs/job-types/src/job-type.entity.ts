@@ -1,0 +1,31 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Executor } from './executor';
+import type { JobConfig } from './job-config';
+
+@Entity('job_types')
+export class JobTypeEntity {
+  @PrimaryColumn('text') org_id: string;
+  @PrimaryColumn('text') id: string;
+  @Column('text') name: string;
+  @Column('text', { nullable: true }) description: string | null;
+  @Column('jsonb') executor: Executor;
+  @Column('jsonb', { nullable: true }) params_schema: object | null;
+  @Column('jsonb', { nullable: true }) output_schema: object | null;
+  @Column('jsonb') default_config: Partial<JobConfig>;
+  @Column('text') signing_secret: string;
+  @Column('timestamptz') created_at: Date;
+  @Column('timestamptz') updated_at: Date;
+}
+
+export const jobTypeView = (t: JobTypeEntity) => ({
+  id: t.id,
+  org_id: t.org_id,
+  name: t.name,
+  description: t.description,
+  executor: t.executor,
+  params_schema: t.params_schema,
+  output_schema: t.output_schema,
+  default_config: t.default_config,
+  created_at: t.created_at.toISOString(),
+  updated_at: t.updated_at.toISOString(),
+});

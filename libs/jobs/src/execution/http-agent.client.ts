@@ -1,0 +1,77 @@
+import { Injectable } from '@nestjs/common';
+import { Webhook } from 'standardwebhooks';
+import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
+import { AgentOutcome, HttpExecutor } from '@app/job-types';
+
+const FAILURE_CODES: Partial<Record<OutboundError['code'], string>> = {
+  TIMEOUT: 'AGENT_TIMEOUT',
+  CONNECT_TIMEOUT: 'AGENT_UNREACHABLE',
+  NETWORK_ERROR: 'AGENT_UNREACHABLE',
+  URL_REFUSED: 'OUTBOUND_URL_REFUSED',
+  INVALID_URL: 'OUTBOUND_URL_REFUSED',
+  RESPONSE_TOO_LARGE: 'AGENT_RESPONSE_TOO_LARGE',
+};
+
+const invalid = (message: string): AgentOutcome => ({ status: 'failed', error: { code: 'INVALID_AGENT_RESPONSE', message } });
+
+/** Parses an agent's 200 body into an outcome; anything off-protocol is a failed task. */
+export function parseAgentAnswer(body: unknown): AgentOutcome {
+  if (!body || typeof body !== 'object') return invalid('the agent answered 200 without a JSON object');
+  const b = body as Record<string, unknown>;
+  if (b.status === 'completed') return { status: 'completed', result: b.result ?? null };
+  if (b.status === 'follow_up') {
+    const delay = b.delay_seconds ?? 0;
+    if (!Number.isInteger(delay) || (delay as number) < 0 || (delay as number) > 86_400) return invalid('delay_seconds must be an integer from 0 to 86400');
+    return { status: 'follow_up', result: b.result ?? null, delay_seconds: delay as number };
+  }
+  if (b.status === 'failed') {
+    const e = (b.error ?? {}) as Record<string, unknown>;
+    return { status: 'failed', error: { code: String(e.code ?? 'AGENT_FAILED').slice(0, 100), message: String(e.message ?? 'the agent reported a failure').slice(0, 5000) } };
+  }
+  return invalid('status must be "completed", "failed" or "follow_up"');
+}
+
+/** Calls an HTTP agent for one task, signed with Standard Webhooks headers. */
+@Injectable()
+export class HttpAgentClient {
+  constructor(private readonly outbound: OutboundHttpClient) {}
+
+  async call(executor: HttpExecutor, signingSecret: string, taskId: string, body: object, signal: AbortSignal): Promise<AgentOutcome> {
+    const payload = JSON.stringify(body);
+    // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
+    const signedAt = new Date();
+    const signature = new Webhook(signingSecret).sign(taskId, signedAt, payload);
+    const timestamp = Math.floor(signedAt.getTime() / 1000).toString();
+    try {
+      const res = await this.outbound.request({
+        url: executor.url,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'webhook-id': taskId,
+          'webhook-timestamp': timestamp,
+          'webhook-signature': signature,
+          'idempotency-key': taskId,
+        },
+        body: payload,
+        timeoutMs: executor.timeout_seconds * 1000,
+        signal,
+      });
+      if (res.status === 202) return { status: 'accepted' };
+      if (res.status < 200 || res.status >= 300) {
+        return { status: 'failed', error: { code: 'AGENT_HTTP_ERROR', message: `the agent answered HTTP ${res.status}` } };
+      }
+      try {
+        return parseAgentAnswer(res.json());
+      } catch {
+        return invalid('the agent answered 200 with a body that is not JSON');
+      }
+    } catch (err) {
+      if (err instanceof OutboundError) {
+        if (err.code === 'ABORTED') throw err;
+        return { status: 'failed', error: { code: FAILURE_CODES[err.code] ?? 'AGENT_CALL_FAILED', message: err.message } };
+      }
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,58 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { JobAbortBus, TaskQueue } from '@app/queue';
+import { JobTransitionsRepository } from '../job-transitions.repository';
+
+const LOOKAHEAD_MS = 5000;
+const BATCH = 500;
+
+/**
+ * Postgres is the truth, Redis may lose data. Each pass, in every worker:
+ * - puts back on Bull every PENDING task due within the lookahead (a no-op when Bull has it,
+ *   because the Bull job id is the task id), so nothing Redis lost is lost for good;
+ * - gives back tasks whose worker died (RUNNING with an expired lease);
+ * - fails RUNNING jobs past max_time_to_complete with TIMEOUT.
+ */
+@Injectable()
+export class ReconcilerService {
+  private readonly logger = new Logger(ReconcilerService.name);
+
+  constructor(
+    private readonly db: DataSource,
+    private readonly transitions: JobTransitionsRepository,
+    private readonly queue: TaskQueue,
+    private readonly aborts: JobAbortBus,
+  ) {}
+
+  async pass(): Promise<{ requeued: number; recovered: number; timedOut: number }> {
+    const recovered = await this.recoverExpiredLeases();
+    const requeued = await this.requeueDueTasks();
+    const timedOut = await this.transitions.timeoutJobs(null);
+    await Promise.all(timedOut.map((id) => this.aborts.publish(id, 'deadline')));
+    if (recovered || timedOut.length) this.logger.log(`recovered ${recovered} task(s), timed out ${timedOut.length} job(s)`);
+    return { requeued, recovered, timedOut: timedOut.length };
+  }
+
+  private async requeueDueTasks(): Promise<number> {
+    const rows: Array<{ id: string; job_id: string; org_id: string; run_at: Date }> = await this.db.query(
+      `SELECT id, job_id, org_id, run_at FROM tasks
+       WHERE status = 'PENDING' AND run_at <= now() + $1 * interval '1 millisecond'
+       ORDER BY run_at LIMIT $2`,
+      [LOOKAHEAD_MS, BATCH],
+    );
+    await this.queue.enqueueMany(rows.map((r) => ({ task_id: r.id, job_id: r.job_id, org_id: r.org_id, run_at: r.run_at })));
+    return rows.length;
+  }
+
+  private async recoverExpiredLeases(): Promise<number> {
+    const rows = await this.db.query(
+      `UPDATE tasks SET status = 'PENDING', run_at = now(), started_at = NULL, lease_expires_at = NULL
+       WHERE id IN (
+         SELECT id FROM tasks WHERE status = 'RUNNING' AND NOT awaiting_callback AND lease_expires_at < now()
+         ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
+       RETURNING id`,
+      [BATCH],
+    );
+    return rows.length;
+  }
+}

@@ -1,0 +1,78 @@
+import { Injectable } from '@nestjs/common';
+import { newId } from '@app/common';
+import { AgentOutcome, JobConfig, JsonSchemas } from '@app/job-types';
+import { TaskQueue } from '@app/queue';
+import { JobTransitionsRepository, NewTask, TaskFinish } from '../job-transitions.repository';
+import type { JobError, TaskKind } from '../job-status';
+
+export interface OutcomeTarget {
+  job: { id: string; org_id: string; config: JobConfig; follow_ups: number };
+  task: { id: string; kind: TaskKind; attempt: number };
+  outputSchema: object | null;
+}
+
+export type AppliedOutcome = 'completed' | 'failed' | 'retry' | 'follow_up' | 'awaiting_callback' | 'ignored';
+
+/**
+ * The job state machine's rules for what an agent answered: complete, retry, follow up,
+ * fail. The worker and the async result route both come through here.
+ */
+@Injectable()
+export class TaskOutcomeService {
+  constructor(
+    private readonly transitions: JobTransitionsRepository,
+    private readonly schemas: JsonSchemas,
+    private readonly queue: TaskQueue,
+  ) {}
+
+  async apply(target: OutcomeTarget, outcome: AgentOutcome, actor: string): Promise<AppliedOutcome> {
+    if (outcome.status === 'accepted') {
+      await this.transitions.markAwaitingCallback(target.task.id);
+      return 'awaiting_callback';
+    }
+    if (outcome.status !== 'failed') {
+      const mismatch = this.schemas.validate(target.outputSchema, outcome.result, 'result');
+      if (mismatch.length) {
+        const message = mismatch.map((e) => `${e.field} ${e.message}`).join('; ').slice(0, 1000);
+        return this.fail(target, { code: 'OUTPUT_SCHEMA_MISMATCH', message }, actor);
+      }
+    }
+    const { job, task } = target;
+    const base = { jobId: job.id, taskId: task.id, actor };
+    if (outcome.status === 'completed') {
+      return this.finish(target, { ...base, taskStatus: 'COMPLETED', taskResult: outcome.result, jobStatus: 'COMPLETED', jobResult: outcome.result }, 'completed');
+    }
+    if (outcome.status === 'follow_up') {
+      if (job.follow_ups >= job.config.max_follow_ups) {
+        return this.finish(target, {
+          ...base, taskStatus: 'COMPLETED', taskResult: outcome.result, jobStatus: 'COMPLETED', jobResult: outcome.result,
+          reason: `max_follow_ups (${job.config.max_follow_ups}) reached`,
+        }, 'completed');
+      }
+      const next = this.nextTask('follow_up', 1, (outcome.delay_seconds ?? 0) * 1000);
+      return this.finish(target, { ...base, taskStatus: 'COMPLETED', taskResult: outcome.result, jobResult: outcome.result, followUp: true, next }, 'follow_up');
+    }
+    return this.fail(target, outcome.error, actor);
+  }
+
+  private async fail(target: OutcomeTarget, error: JobError, actor: string): Promise<AppliedOutcome> {
+    const { job, task } = target;
+    const base = { jobId: job.id, taskId: task.id, actor, taskStatus: 'FAILED' as const, taskError: error };
+    // Attempt n has used n-1 retries.
+    if (task.attempt <= job.config.max_task_retries) {
+      const next = this.nextTask('retry', task.attempt + 1, job.config.task_retry_interval * 1000);
+      return this.finish(target, { ...base, next }, 'retry');
+    }
+    return this.finish(target, { ...base, jobStatus: 'FAILED', jobError: error, reason: `${error.code}: ${error.message}`.slice(0, 500) }, 'failed');
+  }
+
+  private nextTask(kind: TaskKind, attempt: number, delayMs: number): NewTask {
+    return { id: newId('task'), kind, attempt, run_at: new Date(Date.now() + delayMs) };
+  }
+
+  private async finish(target: OutcomeTarget, f: TaskFinish, applied: AppliedOutcome): Promise<AppliedOutcome> {
+    if (!(await this.transitions.finishTask(f))) return 'ignored';
+    if (f.next) await this.queue.enqueue({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.next.id, run_at: f.next.run_at });
+    return applied;
+  }
+}

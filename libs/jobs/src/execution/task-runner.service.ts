@@ -1,0 +1,129 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig } from '@app/common';
+import { OutboundError } from '@app/common/outbound';
+import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypesService, TaskContext } from '@app/job-types';
+import { AgentTaskPayload } from '@app/queue';
+import { JobTransitionsRepository } from '../job-transitions.repository';
+import type { JobRow, TaskRow } from '../job-rows';
+import { taskView } from '../job-view';
+import { CallbackTokens } from './callback-token';
+import { HttpAgentClient } from './http-agent.client';
+import { AbortReason, InFlightTasks } from './in-flight-tasks';
+import { TaskOutcomeService } from './task-outcome.service';
+
+const JOB_TYPE_CACHE_MS = 1000;
+
+/** Runs one task: claim it, call its agent (HTTP or builtin), apply what the agent answered. */
+@Injectable()
+export class TaskRunnerService {
+  private readonly logger = new Logger(TaskRunnerService.name);
+  private readonly jobTypeCache = new Map<string, { type: JobTypeEntity; at: number }>();
+
+  constructor(
+    private readonly config: AppConfig,
+    private readonly db: DataSource,
+    private readonly transitions: JobTransitionsRepository,
+    private readonly jobTypes: JobTypesService,
+    private readonly builtins: BuiltinRegistry,
+    private readonly httpAgents: HttpAgentClient,
+    private readonly outcomes: TaskOutcomeService,
+    private readonly callbacks: CallbackTokens,
+    private readonly inFlight: InFlightTasks,
+  ) {}
+
+  async run(payload: AgentTaskPayload): Promise<void> {
+    const claimed = await this.transitions.claimTask(payload.job_id, payload.task_id, this.config.TASK_LEASE_MS);
+    if (!claimed) return; // canceled, finished, or another worker has it
+    const { job, task } = claimed;
+    const deadline = job.deadline_at!;
+    if (deadline.getTime() <= Date.now()) {
+      await this.timeout(job.id);
+      return;
+    }
+    const controller = this.inFlight.start(job.id, task.id);
+    const deadlineTimer = setTimeout(() => controller.abort('deadline' satisfies AbortReason), deadline.getTime() - Date.now());
+    const leaseTimer = setInterval(
+      () => void this.transitions.renewLease(task.id, this.config.TASK_LEASE_MS).catch(() => undefined),
+      Math.floor(this.config.TASK_LEASE_MS / 3),
+    );
+    try {
+      const jobType = await this.jobType(job.org_id, job.job_type_id);
+      const outcome: AgentOutcome = jobType
+        ? await this.execute(job, task, jobType, controller.signal)
+        : { status: 'failed', error: { code: 'JOB_TYPE_NOT_FOUND', message: `Job type '${job.job_type_id}' no longer exists` } };
+      if (controller.signal.aborted) return this.onAbort(job.id, task.id, controller.signal.reason);
+      await this.outcomes.apply({ job, task, outputSchema: jobType?.output_schema ?? null }, outcome, 'worker');
+    } catch (err) {
+      if (controller.signal.aborted) return this.onAbort(job.id, task.id, controller.signal.reason);
+      throw err;
+    } finally {
+      clearTimeout(deadlineTimer);
+      clearInterval(leaseTimer);
+      this.inFlight.end(job.id, task.id);
+    }
+  }
+
+  private async execute(job: JobRow, task: TaskRow, jobType: JobTypeEntity, signal: AbortSignal): Promise<AgentOutcome> {
+    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.id, task.id);
+    const ctx: TaskContext = {
+      org_id: job.org_id, job_id: job.id, task_id: task.id, kind: task.kind, attempt: task.attempt,
+      job_type_id: job.job_type_id, params: job.params, config: job.config as unknown as Record<string, unknown>,
+      target_channel: job.target_channel, metadata: job.metadata, previous_tasks: previous, signal,
+    };
+    const executor = jobType.executor;
+    if (executor.type === 'builtin') {
+      const agent = this.builtins.get(executor.name);
+      if (!agent) return { status: 'failed', error: { code: 'UNKNOWN_BUILTIN', message: `No builtin agent '${executor.name}'` } };
+      try {
+        return await agent.run(ctx);
+      } catch (err) {
+        return { status: 'failed', error: { code: 'BUILTIN_FAILED', message: (err as Error).message.slice(0, 1000) } };
+      }
+    }
+    const { signal: _s, ...body } = ctx;
+    const callbackUrl = `${this.config.publicUrl}/services/agent-jobs/${job.id}/tasks/${task.id}/result`;
+    try {
+      return await this.httpAgents.call(executor, jobType.signing_secret, task.id, {
+        ...body,
+        callback: { url: callbackUrl, token: this.callbacks.issue(task.id, job.id, job.org_id, job.deadline_at!) },
+      }, signal);
+    } catch (err) {
+      if (err instanceof OutboundError && err.code === 'ABORTED') return { status: 'failed', error: { code: 'ABORTED', message: 'aborted' } };
+      throw err;
+    }
+  }
+
+  private async onAbort(jobId: string, taskId: string, reason: AbortReason): Promise<void> {
+    if (reason === 'deadline') await this.timeout(jobId);
+    else if (reason === 'shutdown') await this.transitions.releaseTasks([taskId]);
+    // 'canceled': Postgres already says CANCELED; nothing the agent said may change it.
+  }
+
+  private async timeout(jobId: string): Promise<void> {
+    const timedOut = await this.transitions.timeoutJobs(jobId);
+    if (timedOut.length) this.logger.log(`job ${jobId} failed: TIMEOUT`);
+  }
+
+  private async previousTasks(jobId: string, currentTaskId: string) {
+    const rows: TaskRow[] = await this.db.query(
+      `SELECT * FROM tasks WHERE job_id = $1 AND id <> $2 ORDER BY created_at, id`,
+      [jobId, currentTaskId],
+    );
+    return rows.map(taskView);
+  }
+
+  /** Job types change rarely; a one-second cache spares a query per task at high rates. */
+  private async jobType(orgId: string, id: string): Promise<JobTypeEntity | null> {
+    const key = `${orgId}\u0000${id}`;
+    const hit = this.jobTypeCache.get(key);
+    if (hit && Date.now() - hit.at < JOB_TYPE_CACHE_MS) return hit.type;
+    try {
+      const type = await this.jobTypes.get(orgId, id);
+      this.jobTypeCache.set(key, { type, at: Date.now() });
+      return type;
+    } catch {
+      return null;
+    }
+  }
+}

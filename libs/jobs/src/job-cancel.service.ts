@@ -1,0 +1,26 @@
+import { Injectable } from '@nestjs/common';
+import { conflict, forbidden, notFound } from '@app/common';
+import { JobAbortBus, TaskQueue } from '@app/queue';
+import { JobTransitionsRepository } from './job-transitions.repository';
+
+/** Cancels a job: Postgres first (the truth), then Bull and the workers are told. */
+@Injectable()
+export class JobCancelService {
+  constructor(
+    private readonly transitions: JobTransitionsRepository,
+    private readonly queue: TaskQueue,
+    private readonly aborts: JobAbortBus,
+  ) {}
+
+  async cancel(orgId: string, jobId: string, reason: string | null, actor: string): Promise<void> {
+    const outcome = await this.transitions.cancel(jobId, orgId, reason, actor);
+    if (!outcome.found) throw notFound('JOB_NOT_FOUND', `Job '${jobId}' not found`);
+    if (outcome.orgId !== orgId) throw forbidden('FORBIDDEN', `Job '${jobId}' belongs to another org`);
+    if (!outcome.canceled) {
+      throw conflict('JOB_ALREADY_TERMINAL', `Job '${jobId}' is already ${outcome.previousStatus} and cannot be canceled`);
+    }
+    // Queued tasks are dropped; a task already on a worker gets its agent call aborted.
+    await Promise.all(outcome.taskIds.map((id) => this.queue.remove(id)));
+    if (outcome.previousStatus === 'RUNNING') await this.aborts.publish(jobId, 'canceled');
+  }
+}

@@ -1,0 +1,218 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
+import type { JobRow, TaskRow } from './job-rows';
+
+export interface NewTask {
+  id: string;
+  kind: TaskKind;
+  attempt: number;
+  run_at: Date;
+}
+
+export interface TaskFinish {
+  jobId: string;
+  taskId: string;
+  taskStatus: Extract<TaskStatus, 'COMPLETED' | 'FAILED'>;
+  taskResult?: unknown;
+  taskError?: JobError | null;
+  /** Set when the job reaches a terminal state with this task. */
+  jobStatus?: Extract<JobStatus, 'COMPLETED' | 'FAILED'>;
+  jobResult?: unknown;
+  jobError?: JobError | null;
+  followUp?: boolean;
+  next?: NewTask;
+  actor: string;
+  reason?: string | null;
+}
+
+export interface ClaimedTask {
+  task: TaskRow;
+  job: JobRow;
+}
+
+const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+
+/**
+ * Every job state change, each one SQL statement that first locks the job row
+ * (SELECT ... FOR UPDATE) and then changes it only from the statuses it may leave.
+ * That is what keeps a late agent answer from overwriting CANCELED and two workers
+ * from both starting a task, with one round trip per transition.
+ */
+@Injectable()
+export class JobTransitionsRepository {
+  constructor(private readonly db: DataSource) {}
+
+  /** PENDING (or RUNNING with an expired lease) -> RUNNING, and the job WAITING/SCHEDULED -> RUNNING. */
+  async claimTask(jobId: string, taskId: string, leaseMs: number): Promise<ClaimedTask | null> {
+    const rows = await this.db.query(
+      `WITH job AS (
+         SELECT * FROM jobs WHERE id = $1 FOR UPDATE
+       ), task AS (
+         UPDATE tasks t SET status = 'RUNNING', started_at = now(), finished_at = NULL,
+                lease_expires_at = now() + $3 * interval '1 millisecond', awaiting_callback = false
+         FROM job
+         WHERE t.id = $2 AND t.job_id = job.id AND job.status IN ('WAITING', 'SCHEDULED', 'RUNNING')
+           AND (t.status = 'PENDING' OR (t.status = 'RUNNING' AND NOT t.awaiting_callback AND t.lease_expires_at < now()))
+         RETURNING t.*
+       ), started AS (
+         UPDATE jobs j SET status = 'RUNNING', started_at = coalesce(j.started_at, now()),
+                deadline_at = coalesce(j.deadline_at, now() + make_interval(secs => (j.config->>'max_time_to_complete')::float8)),
+                updated_at = now()
+         FROM job, task
+         WHERE j.id = job.id AND job.status IN ('WAITING', 'SCHEDULED')
+         RETURNING j.id, j.org_id, j.started_at, j.deadline_at, j.updated_at
+       ), ev AS (
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, task_id)
+         SELECT started.id, started.org_id, job.status, 'RUNNING', 'worker', $2 FROM started, job
+       )
+       SELECT row_to_json(task) AS task,
+              row_to_json(job) AS job,
+              (SELECT row_to_json(started) FROM started) AS started
+       FROM task, job`,
+      [jobId, taskId, leaseMs],
+    );
+    if (!rows.length) return null;
+    const { task, job, started } = rows[0];
+    const merged = { ...job, ...(started ?? {}), status: 'RUNNING' };
+    return { task: reviveTask(task), job: reviveJob(merged) };
+  }
+
+  /** Ends a RUNNING task of a RUNNING job; optionally ends the job or schedules the next task. */
+  async finishTask(f: TaskFinish): Promise<boolean> {
+    const rows = await this.db.query(
+      `WITH job AS (
+         SELECT id, org_id, status FROM jobs WHERE id = $1 FOR UPDATE
+       ), task AS (
+         UPDATE tasks t SET status = $3, finished_at = now(), result = $4::jsonb, error = $5::jsonb,
+                lease_expires_at = NULL, awaiting_callback = false
+         FROM job
+         WHERE t.id = $2 AND t.job_id = job.id AND t.status = 'RUNNING' AND job.status = 'RUNNING'
+         RETURNING t.id
+       ), upd AS (
+         UPDATE jobs j SET status = coalesce($6::text, j.status),
+                result = CASE WHEN $7::boolean THEN $8::jsonb ELSE j.result END,
+                error = coalesce($9::jsonb, j.error),
+                completed_at = CASE WHEN $6::text IS NULL THEN j.completed_at ELSE now() END,
+                follow_ups = j.follow_ups + CASE WHEN $10::boolean THEN 1 ELSE 0 END,
+                updated_at = now()
+         FROM task
+         WHERE j.id = $1
+         RETURNING j.id, j.org_id
+       ), ev AS (
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, task_id)
+         SELECT upd.id, upd.org_id, 'RUNNING', $6::text, $11, $12, $2 FROM upd WHERE $6::text IS NOT NULL
+       ), nxt AS (
+         INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at)
+         SELECT $13::text, upd.id, upd.org_id, $14::text, $15::int, 'PENDING', $16::timestamptz FROM upd WHERE $13::text IS NOT NULL
+       )
+       SELECT count(*)::int AS applied FROM task`,
+      [
+        f.jobId, f.taskId, f.taskStatus, json(f.taskResult), json(f.taskError),
+        f.jobStatus ?? null, f.jobResult !== undefined, json(f.jobResult), json(f.jobError),
+        f.followUp ?? false, f.actor, f.reason ?? null,
+        f.next?.id ?? null, f.next?.kind ?? null, f.next?.attempt ?? null, f.next?.run_at ?? null,
+      ],
+    );
+    return rows[0].applied > 0;
+  }
+
+  /** The agent answered 202: the task waits for its callback; no lease, the deadline still holds. */
+  async markAwaitingCallback(taskId: string): Promise<void> {
+    await this.db.query(
+      `UPDATE tasks SET awaiting_callback = true, lease_expires_at = NULL WHERE id = $1 AND status = 'RUNNING'`,
+      [taskId],
+    );
+  }
+
+  async renewLease(taskId: string, leaseMs: number): Promise<void> {
+    await this.db.query(
+      `UPDATE tasks SET lease_expires_at = now() + $2 * interval '1 millisecond' WHERE id = $1 AND status = 'RUNNING' AND NOT awaiting_callback`,
+      [taskId, leaseMs],
+    );
+  }
+
+  /** Gives RUNNING tasks back (worker shutting down) so another worker can take them at once. */
+  async releaseTasks(taskIds: string[]): Promise<void> {
+    if (!taskIds.length) return;
+    await this.db.query(
+      `UPDATE tasks SET status = 'PENDING', run_at = now(), started_at = NULL, lease_expires_at = NULL
+       WHERE id = ANY($1) AND status = 'RUNNING' AND NOT awaiting_callback`,
+      [taskIds],
+    );
+  }
+
+  /**
+   * Cancels a job of `orgId` that is not terminal yet, with its open tasks.
+   * Returns what it found so the caller can tell 404 / 403 / 409 apart.
+   */
+  async cancel(jobId: string, orgId: string, reason: string | null, actor: string) {
+    const rows = await this.db.query(
+      `WITH job AS (
+         SELECT id, org_id, status FROM jobs WHERE id = $1 FOR UPDATE
+       ), upd AS (
+         UPDATE jobs j SET status = 'CANCELED', cancel_reason = $3, canceled_by = $4, canceled_at = now(),
+                completed_at = now(), updated_at = now()
+         FROM job
+         WHERE j.id = job.id AND job.org_id = $2 AND job.status IN ('WAITING', 'SCHEDULED', 'RUNNING')
+         RETURNING j.id, j.org_id
+       ), tk AS (
+         UPDATE tasks t SET status = 'CANCELED', finished_at = now(), lease_expires_at = NULL
+         FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING')
+         RETURNING t.id
+       ), ev AS (
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason)
+         SELECT upd.id, upd.org_id, job.status, 'CANCELED', $4, $3 FROM upd, job
+       )
+       SELECT job.org_id, job.status AS previous_status,
+              (SELECT count(*) FROM upd)::int AS canceled,
+              coalesce((SELECT array_agg(id) FROM tk), '{}') AS task_ids
+       FROM job`,
+      [jobId, orgId, reason, actor],
+    );
+    if (!rows.length) return { found: false as const };
+    const r = rows[0];
+    return { found: true as const, orgId: r.org_id as string, previousStatus: r.previous_status as JobStatus, canceled: r.canceled > 0, taskIds: r.task_ids as string[] };
+  }
+
+  /**
+   * Fails RUNNING jobs past their deadline with TIMEOUT (all of them when jobId is
+   * omitted, as the reconciler does; one when a worker's own deadline timer fires).
+   */
+  async timeoutJobs(jobId: string | null, limit = 200): Promise<string[]> {
+    const rows = await this.db.query(
+      `WITH due AS (
+         SELECT id FROM jobs
+         WHERE status = 'RUNNING' AND deadline_at <= now() AND ($1::text IS NULL OR id = $1)
+         ORDER BY deadline_at LIMIT $2 FOR UPDATE SKIP LOCKED
+       ), upd AS (
+         UPDATE jobs j SET status = 'FAILED', completed_at = now(), updated_at = now(),
+                error = jsonb_build_object('code', 'TIMEOUT', 'message',
+                  'The job did not complete within max_time_to_complete (' || (j.config->>'max_time_to_complete') || ' s)')
+         FROM due WHERE j.id = due.id
+         RETURNING j.id, j.org_id, j.error
+       ), tk AS (
+         UPDATE tasks t SET status = CASE WHEN t.status = 'RUNNING' THEN 'FAILED' ELSE 'CANCELED' END,
+                error = CASE WHEN t.status = 'RUNNING' THEN upd.error ELSE t.error END,
+                finished_at = now(), lease_expires_at = NULL
+         FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING')
+       ), ev AS (
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason)
+         SELECT id, org_id, 'RUNNING', 'FAILED', 'system', 'TIMEOUT: max_time_to_complete exceeded' FROM upd
+       )
+       SELECT id FROM upd`,
+      [jobId, limit],
+    );
+    return rows.map((r: { id: string }) => r.id);
+  }
+}
+
+const dateFields = ['scheduled_at', 'started_at', 'completed_at', 'deadline_at', 'created_at', 'updated_at', 'canceled_at', 'run_at', 'finished_at', 'lease_expires_at'];
+
+/** row_to_json gives timestamps as strings; bring them back to Dates like the driver does. */
+function revive<T>(row: Record<string, unknown>): T {
+  for (const f of dateFields) if (typeof row[f] === 'string') row[f] = new Date(row[f] as string);
+  return row as T;
+}
+const reviveTask = (r: Record<string, unknown>) => revive<TaskRow>(r);
+const reviveJob = (r: Record<string, unknown>) => revive<JobRow>(r);

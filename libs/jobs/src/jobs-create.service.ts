@@ -1,0 +1,190 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { Principal, actorOf } from '@app/auth';
+import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
+import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
+import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
+import { TaskQueue } from '@app/queue';
+import { CreateJobDto } from './dto/create-job.dto';
+import type { JobRow } from './job-rows';
+import { TERMINAL_STATUSES } from './job-status';
+
+const IDEMPOTENCY_TTL_HOURS = 24;
+export const MAX_DELAY_MINUTES = 7 * 24 * 60;
+
+export interface CreateJobRequest {
+  body: CreateJobDto;
+  delayMinutes?: number;
+  idempotencyKey?: string;
+}
+
+export interface CreateJobResult {
+  job: JobRow;
+  taskId: string | null;
+  replayed: boolean;
+}
+
+/** Validates a create-job request, stores job + first task + event in one statement, then enqueues. */
+@Injectable()
+export class JobsCreateService {
+  constructor(
+    private readonly db: DataSource,
+    private readonly jobTypes: JobTypesService,
+    private readonly schemas: JsonSchemas,
+    private readonly outbound: OutboundHttpClient,
+    private readonly queue: TaskQueue,
+  ) {}
+
+  async create(caller: Principal, req: CreateJobRequest): Promise<CreateJobResult> {
+    const requestHash = req.idempotencyKey ? hashRequest(req) : null;
+    if (req.idempotencyKey) {
+      const replay = await this.findReplay(caller.orgId, req.idempotencyKey, requestHash!);
+      if (replay) return { job: replay, taskId: null, replayed: true };
+    }
+    const { body } = req;
+    const errors: FieldError[] = [];
+    if (body.target_channel.org_id !== caller.orgId) {
+      throw forbidden('ORG_MISMATCH', 'target_channel.org_id must be the org of your token');
+    }
+    const jobType = await this.jobTypes.get(caller.orgId, body.job_type_id);
+    errors.push(...checkConfig(body.config, 'config'));
+    errors.push(...this.schemas.validate(jobType.params_schema, body.params ?? {}, 'params'));
+    if (errors.length) throw validationFailed(errors);
+    await this.checkUrls(body);
+    if (body.parent_job_id) await this.checkParent(caller.orgId, body.parent_job_id);
+
+    const config: JobConfig = mergeConfig(jobType.default_config, body.config as Partial<JobConfig>);
+    const now = new Date();
+    const requested = body.scheduled_at ? new Date(body.scheduled_at) : now;
+    const jitterMs = req.delayMinutes ? Math.floor(Math.random() * req.delayMinutes * 60_000) : 0;
+    const runAt = new Date(Math.max(requested.getTime(), now.getTime()) + jitterMs);
+    const status = runAt.getTime() > now.getTime() ? 'SCHEDULED' : 'WAITING';
+    const jobId = newId('job');
+    const taskId = newId('task');
+
+    const insert = await this.insertJob({
+      jobId, taskId, orgId: caller.orgId, status, runAt, now, config, body,
+      actor: actorOf(caller), idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
+    });
+    if (!insert) {
+      // Another request with the same key won the race: answer as its replay.
+      const replay = await this.findReplay(caller.orgId, req.idempotencyKey!, requestHash!);
+      if (replay) return { job: replay, taskId: null, replayed: true };
+      throw conflict('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is in progress; retry shortly');
+    }
+    await this.queue.enqueue({ org_id: caller.orgId, job_id: jobId, task_id: taskId, run_at: runAt });
+    return { job: insert, taskId, replayed: false };
+  }
+
+  private async insertJob(p: {
+    jobId: string; taskId: string; orgId: string; status: string; runAt: Date; now: Date; config: JobConfig;
+    body: CreateJobDto; actor: string; idempotency: { key: string; hash: string } | null;
+  }): Promise<JobRow | null> {
+    const { body } = p;
+    const params = [
+      p.jobId, p.orgId, body.job_type_id, p.status, body.target_channel.code, JSON.stringify(body.target_channel),
+      JSON.stringify(body.params ?? {}), JSON.stringify(p.config), body.metadata ? JSON.stringify(body.metadata) : null,
+      p.runAt, p.now, body.parent_job_id ?? null, body.callback_url ?? null,
+      body.observers ? JSON.stringify(body.observers) : null, p.actor, p.taskId,
+    ];
+    const insertSql = `
+      WITH j AS (
+        INSERT INTO jobs (id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
+                          scheduled_at, created_at, updated_at, parent_job_id, callback_url, observers, created_by)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15)
+        RETURNING *
+      ), t AS (
+        INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at)
+        SELECT $16, j.id, j.org_id, 'initial', 1, 'PENDING', j.scheduled_at, j.created_at FROM j
+      ), e AS (
+        INSERT INTO job_events (job_id, org_id, from_status, to_status, at, actor)
+        SELECT j.id, j.org_id, NULL, j.status, j.created_at, $15 FROM j
+      )
+      SELECT * FROM j`;
+    if (!p.idempotency) return (await this.db.query(insertSql, params))[0];
+
+    return this.db.transaction(async (em) => {
+      const [job] = await em.query(insertSql, params);
+      // Takes the key unless a live (unexpired) record holds it; an expired one is replaced.
+      const claimed = await em.query(
+        `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
+         VALUES ($1, $2, $3, $4, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
+         ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
+         WHERE idempotency_keys.expires_at <= now()
+         RETURNING job_id`,
+        [p.orgId, p.idempotency!.key, p.idempotency!.hash, p.jobId],
+      );
+      if (!claimed.length) throw new KeyTaken();
+      return job as JobRow;
+    }).catch((err) => {
+      if (err instanceof KeyTaken) return null;
+      throw err;
+    });
+  }
+
+  private async findReplay(orgId: string, key: string, hash: string): Promise<JobRow | null> {
+    const rows = await this.db.query(
+      `SELECT k.request_hash, j.* FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id
+       WHERE k.org_id = $1 AND k.key = $2 AND k.expires_at > now()`,
+      [orgId, key],
+    );
+    if (!rows.length) return null;
+    if (rows[0].request_hash !== hash) {
+      throw new DomainError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
+    }
+    const { request_hash: _, ...job } = rows[0];
+    return job as JobRow;
+  }
+
+  private async checkUrls(body: CreateJobDto): Promise<void> {
+    const urls: Array<[string, string]> = [];
+    if (body.callback_url) urls.push(['callback_url', body.callback_url]);
+    body.observers?.forEach((o, i) => urls.push([`observers.${i}.url`, o.url]));
+    const errors: FieldError[] = [];
+    for (const [field, url] of urls) {
+      try {
+        await this.outbound.assertUrlAllowed(url);
+      } catch (err) {
+        if (!(err instanceof OutboundError)) throw err;
+        errors.push({ field, message: err.message });
+      }
+    }
+    if (errors.length) throw new DomainError(400, 'OUTBOUND_URL_REFUSED', 'A webhook URL is not allowed', errors);
+  }
+
+  private async checkParent(orgId: string, parentId: string): Promise<void> {
+    const [parent] = await this.db.query(`SELECT org_id, status FROM jobs WHERE id = $1`, [parentId]);
+    if (!parent) throw notFound('PARENT_JOB_NOT_FOUND', `Parent job '${parentId}' not found`);
+    if (parent.org_id !== orgId) throw forbidden('FORBIDDEN', `Parent job '${parentId}' belongs to another org`);
+    if (TERMINAL_STATUSES.includes(parent.status)) {
+      throw conflict('PARENT_JOB_TERMINAL', `Parent job '${parentId}' is ${parent.status}: subjobs need an active parent`);
+    }
+  }
+}
+
+class KeyTaken extends Error {}
+
+/** Canonical JSON (sorted keys) so the same body in another key order is the same request. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function hashRequest(req: CreateJobRequest): string {
+  return createHash('sha256').update(canonical({ body: req.body, delay: req.delayMinutes ?? null })).digest('hex');
+}
+
+export function parseDelay(raw: unknown): number | undefined {
+  if (raw === undefined) return undefined;
+  const text = String(raw);
+  if (!/^\d+$/.test(text) || Number(text) > MAX_DELAY_MINUTES) {
+    throw badRequest('VALIDATION_ERROR', 'delay must be a whole number of minutes', [
+      { field: 'delay', message: `must be an integer from 0 to ${MAX_DELAY_MINUTES}` },
+    ]);
+  }
+  return Number(text);
+}

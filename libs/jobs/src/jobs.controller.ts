@@ -1,0 +1,74 @@
+import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { actorOf, CurrentToken, Principal, RequireAccess } from '@app/auth';
+import { badRequest, envelope } from '@app/common';
+import { CancelJobDto } from './dto/cancel-job.dto';
+import { CreateJobDto } from './dto/create-job.dto';
+import { parseListQuery } from './dto/list-jobs.query';
+import { JobCancelService } from './job-cancel.service';
+import { jobView } from './job-view';
+import { JobsCreateService, parseDelay } from './jobs-create.service';
+import { JobsQueryService } from './jobs-query.service';
+
+@Controller('services/agent-jobs')
+export class JobsController {
+  constructor(
+    private readonly creator: JobsCreateService,
+    private readonly queries: JobsQueryService,
+    private readonly canceler: JobCancelService,
+  ) {}
+
+  @Post()
+  @RequireAccess('SERVICES', 'WRITE')
+  async create(
+    @CurrentToken() caller: Principal,
+    @Body() body: CreateJobDto,
+    @Query('delay') delay: unknown,
+    @Headers('idempotency-key') idempotencyKey: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
+      throw badRequest('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 characters');
+    }
+    const created = await this.creator.create(caller, { body, delayMinutes: parseDelay(delay), idempotencyKey });
+    // A replay answers 200 with the job as it is now; a new job is 201 with the job as created.
+    const view = created.replayed
+      ? await this.queries.get(caller.orgId, created.job.id)
+      : jobView(created.job, [], []);
+    if (!created.replayed) {
+      view.tasks = [{
+        task_id: created.taskId!, kind: 'initial', attempt: 1, status: 'PENDING', created_at: view.created_at,
+        run_at: view.scheduled_at, started_at: null, finished_at: null, result: null, error: null,
+      }];
+    }
+    res.status(created.replayed ? 200 : 201);
+    return envelope(view, { org_id: caller.orgId, id: created.job.id });
+  }
+
+  @Get()
+  @RequireAccess('SERVICES', 'READ')
+  list(@CurrentToken() caller: Principal, @Query() query: Record<string, unknown>) {
+    return this.queries.list(caller.orgId, parseListQuery(query));
+  }
+
+  @Get(':id')
+  @RequireAccess('SERVICES', 'READ')
+  async get(@CurrentToken() caller: Principal, @Param('id') id: string) {
+    return envelope(await this.queries.get(caller.orgId, id), { org_id: caller.orgId, id });
+  }
+
+  @Get(':id/events')
+  @RequireAccess('SERVICES', 'READ')
+  async events(@CurrentToken() caller: Principal, @Param('id') id: string) {
+    const events = await this.queries.events(caller.orgId, id);
+    return envelope(events, { org_id: caller.orgId, job_id: id, total: events.length });
+  }
+
+  @Delete(':id')
+  @HttpCode(200)
+  @RequireAccess('SERVICES', 'WRITE')
+  async cancel(@CurrentToken() caller: Principal, @Param('id') id: string, @Body() body: CancelJobDto) {
+    await this.canceler.cancel(caller.orgId, id, body?.reason ?? null, actorOf(caller));
+    return { meta: { org_id: caller.orgId, job_id: id }, message: `Job with ID '${id}' successfully canceled` };
+  }
+}

@@ -1,0 +1,26 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
+import { JobTypesModule } from '@app/job-types';
+import { CallbackTokens } from './execution/callback-token';
+import { HttpAgentClient } from './execution/http-agent.client';
+import { InFlightTasks } from './execution/in-flight-tasks';
+import { ReconcilerService } from './execution/reconciler.service';
+import { TaskOutcomeService } from './execution/task-outcome.service';
+import { TaskRunnerService } from './execution/task-runner.service';
+import { JobCancelService } from './job-cancel.service';
+import { JobTransitionsRepository } from './job-transitions.repository';
+import { JobsCreateService } from './jobs-create.service';
+import { JobsQueryService } from './jobs-query.service';
+
+const services = [
+  JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskOutcomeService,
+  CallbackTokens, HttpAgentClient, InFlightTasks, TaskRunnerService, ReconcilerService,
+];
+
+/** The jobs domain: creation, queries, cancel, the state machine and task execution. */
+@Module({
+  imports: [AuthModule, JobTypesModule],
+  providers: services,
+  exports: services,
+})
+export class JobsModule {}

@@ -1,0 +1,48 @@
+import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import type Redis from 'ioredis';
+import { AppConfig } from '@app/common';
+import { createRedis } from './redis-connection';
+
+type AbortListener = (jobId: string, reason: string) => void;
+
+/**
+ * Tells every worker process that a job must stop (canceled, timed out), over Redis
+ * pub/sub. Each worker aborts its in-flight agent call for that job, if it has one.
+ */
+@Injectable()
+export class JobAbortBus implements OnModuleDestroy {
+  private readonly logger = new Logger(JobAbortBus.name);
+  private readonly channel: string;
+  private publisher?: Redis;
+  private subscriber?: Redis;
+  private readonly listeners = new Set<AbortListener>();
+
+  constructor(private readonly config: AppConfig) {
+    this.channel = `${config.QUEUE_PREFIX}:job-abort`;
+  }
+
+  async publish(jobId: string, reason: string): Promise<void> {
+    this.publisher ??= createRedis(this.config.REDIS_URL);
+    try {
+      await this.publisher.publish(this.channel, JSON.stringify({ jobId, reason }));
+    } catch (err) {
+      // The conditional updates in Postgres still keep the job stopped; only the abort is late.
+      this.logger.warn(`abort of ${jobId} not broadcast: ${(err as Error).message}`);
+    }
+  }
+
+  async subscribe(listener: AbortListener): Promise<void> {
+    this.listeners.add(listener);
+    if (this.subscriber) return;
+    this.subscriber = createRedis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
+    this.subscriber.on('message', (_channel, message) => {
+      const { jobId, reason } = JSON.parse(message) as { jobId: string; reason: string };
+      for (const l of this.listeners) l(jobId, reason);
+    });
+    await this.subscriber.subscribe(this.channel);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await Promise.all([this.publisher?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
+  }
+}

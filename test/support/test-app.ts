@@ -1,0 +1,96 @@
+import { INestApplication } from '@nestjs/common';
+import { randomBytes } from 'node:crypto';
+import { AddressInfo } from 'node:net';
+import { Client, Pool } from 'pg';
+import Redis from 'ioredis';
+import request from 'supertest';
+import { createApp } from '../../apps/api/create-app';
+import { Scopes, TokenService } from '../../libs/auth/src';
+import { databaseUrl, PG_ADMIN_URL, REDIS_URL, TEMPLATE_DB, TEST_JWT_SECRET } from './test-env';
+
+export interface TestApp {
+  app: INestApplication;
+  url: string;
+  env: NodeJS.ProcessEnv;
+  http: () => ReturnType<typeof request>;
+  /** A pg pool on this file's own database, for assertions on what was stored. */
+  db: Pool;
+  redis: Redis;
+  token(orgId: string, scopes?: Scopes, opts?: { expiresInSeconds?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+export interface TestAppOptions {
+  withWorker?: boolean;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** A fresh database (cloned from the migrated template) and queue prefix for one test file. */
+export async function createTestDatabase(): Promise<{ name: string; url: string; prefix: string }> {
+  const suffix = randomBytes(5).toString('hex');
+  const name = `agent_jobs_test_${suffix}`;
+  const admin = new Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+  } finally {
+    await admin.end();
+  }
+  return { name, url: databaseUrl(name), prefix: `test-${suffix}` };
+}
+
+export function testEnv(database: { url: string; prefix: string }, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    QUEUE_PREFIX: database.prefix,
+    JWT_SECRET: TEST_JWT_SECRET,
+    OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
+    RECONCILE_INTERVAL_MS: '250',
+    TOKEN_CACHE_TTL_MS: '1000',
+    SHUTDOWN_GRACE_MS: '2000',
+    LOG_LEVEL: 'error',
+    ...extra,
+  };
+}
+
+export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const database = await createTestDatabase();
+  const env = testEnv(database, options.env);
+  const app = await createApp({ env, withWorker: options.withWorker ?? true, logger: ['error'] });
+  await app.listen(0, '127.0.0.1');
+  const port = (app.getHttpServer().address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+  const db = new Pool({ connectionString: database.url, max: 3 });
+  const redis = new Redis(REDIS_URL);
+  const tokens = app.get(TokenService);
+  return {
+    app, url, env, db, redis,
+    http: () => request(app.getHttpServer()),
+    token: async (orgId, scopes = { SERVICES: 'WRITE' }, opts = {}) =>
+      (await tokens.issue({ orgId, scopes, expiresInSeconds: opts.expiresInSeconds })).token,
+    close: async () => {
+      await app.close();
+      await db.end();
+      const keys = await redis.keys(`${database.prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    },
+  };
+}
+
+/** A unique org id per call, so tests never see each other's rows. */
+export const newOrg = (label = 'org') => `${label}-${randomBytes(4).toString('hex')}`;
+
+/** Polls until `check` returns a truthy value or the time runs out (then throws with the last value). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    last = await check();
+    if (last) return last as T;
+    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
