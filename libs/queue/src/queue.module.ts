@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@app/common';
 import { AGENT_TASKS_QUEUE } from './queue-names';
-import { createRedis } from './redis-connection';
+import { redisOptionsFromUrl } from './redis-connection';
 import { TaskQueue } from './task-queue';
 import { JobAbortBus } from './job-abort.bus';
 
@@ -13,9 +13,7 @@ import { JobAbortBus } from './job-abort.bus';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         prefix: config.QUEUE_PREFIX,
-        // Bull wants its blocking and subscriber clients without request retries limits.
-        createClient: (type) =>
-          createRedis(config.REDIS_URL, type === 'client' ? {} : { maxRetriesPerRequest: null, enableReadyCheck: false }),
+        redis: redisOptionsFromUrl(config.REDIS_URL),
         defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
       }),
     }),
