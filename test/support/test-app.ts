@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { createApp } from '../../apps/api/create-app';
 import { Scopes, TokenService } from '../../libs/auth/src';
-import { databaseUrl, PG_ADMIN_URL, REDIS_URL, TEMPLATE_DB, TEST_JWT_SECRET } from './test-env';
+import { databaseUrl, DB_PREFIX, PG_ADMIN_URL, REDIS_URL, runId, templateDb, TEST_JWT_SECRET } from './test-env';
 
 export interface TestApp {
   app: INestApplication;
@@ -28,11 +28,11 @@ export interface TestAppOptions {
 /** A fresh database (cloned from the migrated template) and queue prefix for one test file. */
 export async function createTestDatabase(): Promise<{ name: string; url: string; prefix: string }> {
   const suffix = randomBytes(5).toString('hex');
-  const name = `agent_jobs_test_${suffix}`;
+  const name = `${DB_PREFIX}${runId()}_${suffix}`;
   const admin = new Client({ connectionString: PG_ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${TEMPLATE_DB}"`);
+    await admin.query(`CREATE DATABASE "${name}" TEMPLATE "${templateDb()}"`);
   } finally {
     await admin.end();
   }
