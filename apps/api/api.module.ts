@@ -7,6 +7,9 @@ import { DatabaseModule } from '@app/database';
 import { JobsHttpModule } from '@app/jobs';
 import { JobTypesHttpModule } from '@app/job-types';
 import { QueueModule } from '@app/queue';
+import { ChannelsHttpModule } from '@app/channels';
+import { ObserversHttpModule } from '@app/observers';
+import { SchedulesHttpModule } from '@app/schedules';
 import { WorkerFeaturesModule } from '../worker/worker-features.module';
 import { HealthController } from './health.controller';
 
@@ -30,6 +33,9 @@ export class ApiModule {
         AuthHttpModule,
         JobTypesHttpModule,
         JobsHttpModule,
+        ChannelsHttpModule,
+        ObserversHttpModule,
+        SchedulesHttpModule,
         ...(options.withWorker ? [WorkerFeaturesModule] : []),
       ],
       controllers: [HealthController],

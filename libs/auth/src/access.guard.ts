@@ -9,6 +9,8 @@ export const REQUIRED_ACCESS = 'agent-jobs:required-access';
 export interface RequiredAccess {
   scope: Scope;
   level: AccessLevel;
+  /** Whether an agent's task callback token may call this route (only job creation, for subjobs). */
+  allowTaskToken?: boolean;
 }
 
 /** passport-jwt, with every failure (missing, malformed, expired, bad signature) as our 401. */
@@ -34,6 +36,9 @@ export class AccessGuard implements CanActivate {
       ?? this.reflector.get<RequiredAccess>(REQUIRED_ACCESS, context.getClass());
     const principal = context.switchToHttp().getRequest<{ user?: Principal }>().user;
     if (!required || !principal) throw unauthorized();
+    if (principal.task && !required.allowTaskToken) {
+      throw new DomainError(403, 'INSUFFICIENT_ACCESS', 'A task callback token may only report its result and create subjobs');
+    }
     if (!grants(principal.scopes, required.scope, required.level)) {
       throw new DomainError(403, 'INSUFFICIENT_ACCESS', `This route needs ${required.scope}:${required.level}`);
     }

@@ -5,8 +5,8 @@ import { AccessGuard, JwtAuthGuard, REQUIRED_ACCESS } from './access.guard';
 import { Principal } from './principal';
 
 /** The one way a route states who may call it, e.g. @RequireAccess('SERVICES', 'WRITE'). */
-export const RequireAccess = (scope: Scope, level: AccessLevel) =>
-  applyDecorators(SetMetadata(REQUIRED_ACCESS, { scope, level }), UseGuards(JwtAuthGuard, AccessGuard));
+export const RequireAccess = (scope: Scope, level: AccessLevel, options: { allowTaskToken?: boolean } = {}) =>
+  applyDecorators(SetMetadata(REQUIRED_ACCESS, { scope, level, ...options }), UseGuards(JwtAuthGuard, AccessGuard));
 
 /** The verified caller; throws if no guard ran, so a route cannot forget authentication. */
 export const CurrentToken = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {

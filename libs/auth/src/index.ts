@@ -5,3 +5,4 @@ export * from './auth-http.module';
 export * from './decorators';
 export * from './principal';
 export * from './token.service';
+export * from './task-callback-tokens';

@@ -3,28 +3,40 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, unauthorized } from '@app/common';
 import { Principal } from './principal';
+import { CallbackTokens } from './task-callback-tokens';
 import { JWT_ALGORITHM, TokenService } from './token.service';
 
 interface TokenClaims {
   sub: string;
   org_id: string;
+  aud: string | string[];
+  job_id?: string;
 }
 
 /** Verifies signature (HS256 only), iss, aud and exp, then checks the token record. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+  private readonly taskAudience: string;
+
   constructor(config: AppConfig, private readonly tokens: TokenService) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
       secretOrKey: config.jwtSecret,
       algorithms: [JWT_ALGORITHM],
       issuer: config.JWT_ISSUER,
-      audience: config.JWT_AUDIENCE,
+      // API tokens, and task callback tokens (which AccessGuard confines to the routes that allow them).
+      audience: [config.JWT_AUDIENCE, CallbackTokens.audienceFor(config)],
       ignoreExpiration: false,
     });
+    this.taskAudience = CallbackTokens.audienceFor(config);
   }
 
   async validate(claims: TokenClaims): Promise<Principal> {
+    const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+    if (audiences.includes(this.taskAudience)) {
+      if (!claims.job_id || !claims.org_id) throw unauthorized('Malformed task callback token');
+      return { tokenId: claims.sub, orgId: claims.org_id, scopes: { SERVICES: 'WRITE' }, task: { taskId: claims.sub, jobId: claims.job_id } };
+    }
     const record = await this.tokens.activeRecord(claims.sub);
     // The record, not the claims, is the authority on org and scopes.
     if (record.org_id !== claims.org_id) throw unauthorized('Token claims do not match its record');

@@ -97,6 +97,8 @@ export class TokenService {
    * TOKEN_CACHE_TTL_MS, which bounds how late a revocation from another process lands.
    */
   async activeRecord(id: string): Promise<ApiTokenEntity> {
+    // A JWT without a string `sub` names no record (TypeORM would read `where: {id: undefined}` as "any row").
+    if (typeof id !== 'string' || !id) throw new DomainError(401, 'UNAUTHORIZED', 'Token names no token record');
     const now = Date.now();
     let entry = this.cache.get(id);
     if (!entry || now - entry.fetchedAt >= this.config.TOKEN_CACHE_TTL_MS) {

@@ -31,6 +31,12 @@ export interface ClaimedTask {
   job: JobRow;
 }
 
+/**
+ * A terminal event nobody listens to (no callback_url, no observers, no parent whose
+ * observers inherit it) is stored already dispatched, so the outbox only carries real work.
+ */
+const NOBODY_LISTENS = 'callback_url IS NULL AND observers IS NULL AND parent_job_id IS NULL';
+
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
 /**
@@ -63,8 +69,10 @@ export class JobTransitionsRepository {
          WHERE j.id = job.id AND job.status IN ('WAITING', 'SCHEDULED')
          RETURNING j.id, j.org_id, j.started_at, j.deadline_at, j.updated_at
        ), ev AS (
-         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, task_id)
-         SELECT started.id, started.org_id, job.status, 'RUNNING', 'worker', $2 FROM started, job
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, task_id, dispatched)
+         SELECT started.id, started.org_id, job.status, 'RUNNING', 'worker', $2,
+                job.observers IS NULL AND job.parent_job_id IS NULL
+         FROM started, job
        )
        SELECT row_to_json(task) AS task,
               row_to_json(job) AS job,
@@ -78,11 +86,14 @@ export class JobTransitionsRepository {
     return { task: reviveTask(task), job: reviveJob(merged) };
   }
 
-  /** Ends a RUNNING task of a RUNNING job; optionally ends the job or schedules the next task. */
-  async finishTask(f: TaskFinish): Promise<boolean> {
+  /**
+   * Ends a RUNNING task of a RUNNING job; optionally ends the job or schedules the next task.
+   * A completed task also leaves a channel post in the outbox (`posted`).
+   */
+  async finishTask(f: TaskFinish): Promise<{ applied: boolean; posted: boolean }> {
     const rows = await this.db.query(
       `WITH job AS (
-         SELECT id, org_id, status FROM jobs WHERE id = $1 FOR UPDATE
+         SELECT id, org_id, status, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id = $1 FOR UPDATE
        ), task AS (
          UPDATE tasks t SET status = $3, finished_at = now(), result = $4::jsonb, error = $5::jsonb,
                 lease_expires_at = NULL, awaiting_callback = false
@@ -100,13 +111,20 @@ export class JobTransitionsRepository {
          WHERE j.id = $1
          RETURNING j.id, j.org_id
        ), ev AS (
-         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, task_id)
-         SELECT upd.id, upd.org_id, 'RUNNING', $6::text, $11, $12, $2 FROM upd WHERE $6::text IS NOT NULL
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, task_id, dispatched)
+         SELECT upd.id, upd.org_id, 'RUNNING', $6::text, $11, $12, $2, job.quiet FROM upd, job WHERE $6::text IS NOT NULL
        ), nxt AS (
          INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at)
          SELECT $13::text, upd.id, upd.org_id, $14::text, $15::int, 'PENDING', $16::timestamptz FROM upd WHERE $13::text IS NOT NULL
+       ), post AS (
+         -- Outbox row: every completed task's result goes to the job's channel (the first post, then thread replies).
+         INSERT INTO channel_posts (task_id, job_id, org_id, seq, result, is_final, status)
+         SELECT $2, upd.id, upd.org_id, (SELECT count(*) + 1 FROM channel_posts WHERE job_id = $1), $4::jsonb,
+                $6::text IS NOT DISTINCT FROM 'COMPLETED', 'PENDING'
+         FROM upd WHERE $3 = 'COMPLETED'
+         RETURNING org_id
        )
-       SELECT count(*)::int AS applied FROM task`,
+       SELECT (SELECT count(*) FROM task)::int AS applied, (SELECT org_id FROM post) AS post_org_id`,
       [
         f.jobId, f.taskId, f.taskStatus, json(f.taskResult), json(f.taskError),
         f.jobStatus ?? null, f.jobResult !== undefined, json(f.jobResult), json(f.jobError),
@@ -114,7 +132,7 @@ export class JobTransitionsRepository {
         f.next?.id ?? null, f.next?.kind ?? null, f.next?.attempt ?? null, f.next?.run_at ?? null,
       ],
     );
-    return rows[0].applied > 0;
+    return { applied: rows[0].applied > 0, posted: rows[0].post_org_id !== null };
   }
 
   /** The agent answered 202: the task waits for its callback; no lease, the deadline still holds. */
@@ -149,7 +167,7 @@ export class JobTransitionsRepository {
   async cancel(jobId: string, orgId: string, reason: string | null, actor: string) {
     const rows = await this.db.query(
       `WITH job AS (
-         SELECT id, org_id, status FROM jobs WHERE id = $1 FOR UPDATE
+         SELECT id, org_id, status, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id = $1 FOR UPDATE
        ), upd AS (
          UPDATE jobs j SET status = 'CANCELED', cancel_reason = $3, canceled_by = $4, canceled_at = now(),
                 completed_at = now(), updated_at = now()
@@ -161,8 +179,8 @@ export class JobTransitionsRepository {
          FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING')
          RETURNING t.id
        ), ev AS (
-         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason)
-         SELECT upd.id, upd.org_id, job.status, 'CANCELED', $4, $3 FROM upd, job
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, dispatched)
+         SELECT upd.id, upd.org_id, job.status, 'CANCELED', $4, $3, job.quiet FROM upd, job
        )
        SELECT job.org_id, job.status AS previous_status,
               (SELECT count(*) FROM upd)::int AS canceled,
@@ -190,15 +208,15 @@ export class JobTransitionsRepository {
                 error = jsonb_build_object('code', 'TIMEOUT', 'message',
                   'The job did not complete within max_time_to_complete (' || (j.config->>'max_time_to_complete') || ' s)')
          FROM due WHERE j.id = due.id
-         RETURNING j.id, j.org_id, j.error
+         RETURNING j.id, j.org_id, j.error, j.callback_url IS NULL AND j.observers IS NULL AND j.parent_job_id IS NULL AS quiet
        ), tk AS (
          UPDATE tasks t SET status = CASE WHEN t.status = 'RUNNING' THEN 'FAILED' ELSE 'CANCELED' END,
                 error = CASE WHEN t.status = 'RUNNING' THEN upd.error ELSE t.error END,
                 finished_at = now(), lease_expires_at = NULL
          FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING')
        ), ev AS (
-         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason)
-         SELECT id, org_id, 'RUNNING', 'FAILED', 'system', 'TIMEOUT: max_time_to_complete exceeded' FROM upd
+         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, dispatched)
+         SELECT id, org_id, 'RUNNING', 'FAILED', 'system', 'TIMEOUT: max_time_to_complete exceeded', quiet FROM upd
        )
        SELECT id FROM upd`,
       [jobId, limit],

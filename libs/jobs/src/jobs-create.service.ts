@@ -5,6 +5,7 @@ import { Principal, actorOf } from '@app/auth';
 import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
 import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
+import { ChannelsService } from '@app/channels';
 import { TaskQueue } from '@app/queue';
 import { CreateJobDto } from './dto/create-job.dto';
 import type { JobRow } from './job-rows';
@@ -34,6 +35,7 @@ export class JobsCreateService {
     private readonly schemas: JsonSchemas,
     private readonly outbound: OutboundHttpClient,
     private readonly queue: TaskQueue,
+    private readonly channels: ChannelsService,
   ) {}
 
   async create(caller: Principal, req: CreateJobRequest): Promise<CreateJobResult> {
@@ -47,11 +49,19 @@ export class JobsCreateService {
     if (body.target_channel.org_id !== caller.orgId) {
       throw forbidden('ORG_MISMATCH', 'target_channel.org_id must be the org of your token');
     }
+    if (caller.task) {
+      // An agent creating subjobs with its callback token: they hang under that task's job.
+      body.parent_job_id ??= caller.task.jobId;
+      if (body.parent_job_id !== caller.task.jobId) {
+        throw forbidden('FORBIDDEN', 'A task callback token may only create subjobs of its own job');
+      }
+    }
     const jobType = await this.jobTypes.get(caller.orgId, body.job_type_id);
     errors.push(...checkConfig(body.config, 'config'));
     errors.push(...this.schemas.validate(jobType.params_schema, body.params ?? {}, 'params'));
     if (errors.length) throw validationFailed(errors);
     await this.checkUrls(body);
+    await this.channels.prepare(caller.orgId, body.target_channel);
     if (body.parent_job_id) await this.checkParent(caller.orgId, body.parent_job_id);
 
     const config: JobConfig = mergeConfig(jobType.default_config, body.config as Partial<JobConfig>);
@@ -98,8 +108,8 @@ export class JobsCreateService {
         INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at)
         SELECT $16, j.id, j.org_id, 'initial', 1, 'PENDING', j.scheduled_at, j.created_at FROM j
       ), e AS (
-        INSERT INTO job_events (job_id, org_id, from_status, to_status, at, actor)
-        SELECT j.id, j.org_id, NULL, j.status, j.created_at, $15 FROM j
+        INSERT INTO job_events (job_id, org_id, from_status, to_status, at, actor, dispatched)
+        SELECT j.id, j.org_id, NULL, j.status, j.created_at, $15, true FROM j
       )
       SELECT * FROM j`;
     if (!p.idempotency) return (await this.db.query(insertSql, params))[0];

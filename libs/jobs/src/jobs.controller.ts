@@ -19,7 +19,7 @@ export class JobsController {
   ) {}
 
   @Post()
-  @RequireAccess('SERVICES', 'WRITE')
+  @RequireAccess('SERVICES', 'WRITE', { allowTaskToken: true })
   async create(
     @CurrentToken() caller: Principal,
     @Body() body: CreateJobDto,

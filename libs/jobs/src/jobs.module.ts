@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
+import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
-import { CallbackTokens } from './execution/callback-token';
 import { HttpAgentClient } from './execution/http-agent.client';
 import { InFlightTasks } from './execution/in-flight-tasks';
 import { ReconcilerService } from './execution/reconciler.service';
@@ -14,13 +14,13 @@ import { JobsQueryService } from './jobs-query.service';
 
 const services = [
   JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskOutcomeService,
-  CallbackTokens, HttpAgentClient, InFlightTasks, TaskRunnerService, ReconcilerService,
+  HttpAgentClient, InFlightTasks, TaskRunnerService, ReconcilerService,
 ];
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
-  imports: [AuthModule, JobTypesModule],
+  imports: [AuthModule, JobTypesModule, ChannelsModule],
   providers: services,
-  exports: services,
+  exports: [...services, AuthModule],
 })
 export class JobsModule {}

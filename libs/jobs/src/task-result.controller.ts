@@ -1,9 +1,9 @@
+import { CallbackTokens } from '@app/auth';
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { conflict, envelope, notFound } from '@app/common';
 import { JobTypesService } from '@app/job-types';
 import { TaskResultDto } from './dto/task-result.dto';
-import { CallbackTokens } from './execution/callback-token';
 import { TaskOutcomeService } from './execution/task-outcome.service';
 
 /**

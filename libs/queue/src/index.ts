@@ -3,3 +3,4 @@ export * from './queue.module';
 export * from './redis-connection';
 export * from './task-queue';
 export * from './job-abort.bus';
+export * from './delivery-queues';

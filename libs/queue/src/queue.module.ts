@@ -1,7 +1,8 @@
 import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@app/common';
-import { AGENT_TASKS_QUEUE } from './queue-names';
+import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from './queue-names';
+import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
 import { redisOptionsFromUrl } from './redis-connection';
 import { TaskQueue } from './task-queue';
 import { JobAbortBus } from './job-abort.bus';
@@ -17,9 +18,9 @@ import { JobAbortBus } from './job-abort.bus';
         defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
       }),
     }),
-    BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }),
+    BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [TaskQueue, JobAbortBus],
-  exports: [BullModule, TaskQueue, JobAbortBus],
+  providers: [TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  exports: [BullModule, TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '@app/common';
 import { AgentOutcome, JobConfig, JsonSchemas } from '@app/job-types';
-import { TaskQueue } from '@app/queue';
+import { ChannelPostQueue, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository, NewTask, TaskFinish } from '../job-transitions.repository';
 import type { JobError, TaskKind } from '../job-status';
 
@@ -23,6 +23,7 @@ export class TaskOutcomeService {
     private readonly transitions: JobTransitionsRepository,
     private readonly schemas: JsonSchemas,
     private readonly queue: TaskQueue,
+    private readonly posts: ChannelPostQueue,
   ) {}
 
   async apply(target: OutcomeTarget, outcome: AgentOutcome, actor: string): Promise<AppliedOutcome> {
@@ -71,7 +72,9 @@ export class TaskOutcomeService {
   }
 
   private async finish(target: OutcomeTarget, f: TaskFinish, applied: AppliedOutcome): Promise<AppliedOutcome> {
-    if (!(await this.transitions.finishTask(f))) return 'ignored';
+    const { applied: done, posted } = await this.transitions.finishTask(f);
+    if (!done) return 'ignored';
+    if (posted) await this.posts.enqueue({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.taskId });
     if (f.next) await this.queue.enqueue({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.next.id, run_at: f.next.run_at });
     return applied;
   }

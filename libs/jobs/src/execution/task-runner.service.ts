@@ -1,3 +1,4 @@
+import { CallbackTokens } from '@app/auth';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/common';
@@ -7,7 +8,6 @@ import { AgentTaskPayload } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
 import type { JobRow, TaskRow } from '../job-rows';
 import { taskView } from '../job-view';
-import { CallbackTokens } from './callback-token';
 import { HttpAgentClient } from './http-agent.client';
 import { AbortReason, InFlightTasks } from './in-flight-tasks';
 import { TaskOutcomeService } from './task-outcome.service';

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { AppConfig, unauthorized } from '@app/common';
 
-interface CallbackClaims {
+export interface CallbackClaims {
   sub: string;
   job_id: string;
   org_id: string;
@@ -14,10 +14,14 @@ interface CallbackClaims {
  */
 @Injectable()
 export class CallbackTokens {
+  static audienceFor(config: AppConfig): string {
+    return `${config.JWT_AUDIENCE}:task-callback`;
+  }
+
   private readonly audience: string;
 
   constructor(private readonly config: AppConfig) {
-    this.audience = `${config.JWT_AUDIENCE}:task-callback`;
+    this.audience = CallbackTokens.audienceFor(config);
   }
 
   issue(taskId: string, jobId: string, orgId: string, expiresAt: Date): string {

@@ -1,0 +1,4 @@
+export * from './channels.module';
+export * from './channels-http.module';
+export * from './channels-worker.module';
+export * from './channels.service';
