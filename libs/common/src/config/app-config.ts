@@ -6,6 +6,7 @@ const toBool = ({ value }: { value: unknown }) =>
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
+export const DEV_ENCRYPTION_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
 /** Every setting the service reads, validated once at boot (fail fast, clear message). */
 export class AppConfig {
@@ -60,6 +61,34 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
 
+  /** Slack Web API base; tests point it at a local server that speaks Slack's API. */
+  @Matches(/^https?:\/\//, { message: 'SLACK_API_URL must be an http(s) URL' })
+  SLACK_API_URL = 'https://slack.com/api/';
+
+  /** Single-tenant setups: the bot token used for orgs that did not set their own. */
+  @IsOptional() @IsString()
+  SLACK_BOT_TOKEN?: string;
+
+  /** 32 bytes, base64 or hex: encrypts secrets at rest (Slack bot tokens). Dev default outside production. */
+  @IsOptional() @Matches(/^([A-Fa-f0-9]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64' })
+  ENCRYPTION_KEY?: string;
+
+  @Transform(toInt) @IsInt() @Min(1) @Max(500)
+  DELIVERY_CONCURRENCY = 20;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  WEBHOOK_TIMEOUT_MS = 15000;
+
+  @Transform(toInt) @IsInt() @Min(0) @Max(10)
+  WEBHOOK_MAX_RETRIES = 3;
+
+  /** First retry delay; each next one doubles, with jitter. */
+  @Transform(toInt) @IsInt() @Min(1)
+  WEBHOOK_BACKOFF_BASE_MS = 5000;
+
+  @Transform(toInt) @IsInt() @Min(100)
+  SCHEDULE_POLL_MS = 1000;
+
   /** Base URL agents use to reach this API (task result callbacks). */
   @IsOptional() @Matches(/^https?:\/\/[^/]+(\/.*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL?: string;
@@ -71,6 +100,12 @@ export class AppConfig {
     return (this.PUBLIC_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/$/, '');
   }
 
+  /** The encryption key in force: the configured one, or a fixed dev key outside production. */
+  get encryptionKey(): Buffer {
+    if (!this.ENCRYPTION_KEY) return Buffer.from(DEV_ENCRYPTION_KEY, 'hex');
+    return /^[A-Fa-f0-9]{64}$/.test(this.ENCRYPTION_KEY) ? Buffer.from(this.ENCRYPTION_KEY, 'hex') : Buffer.from(this.ENCRYPTION_KEY, 'base64');
+  }
+
   /** The JWT secret in force: the configured one, or the dev default outside production. */
   get jwtSecret(): string {
     return this.JWT_SECRET ?? DEV_JWT_SECRET;
@@ -79,17 +114,23 @@ export class AppConfig {
 
 export class ConfigError extends Error {}
 
+/** Settings without a default (absent unless set). */
+const OPTIONAL_KEYS = ['JWT_SECRET', 'PUBLIC_URL', 'SLACK_BOT_TOKEN', 'ENCRYPTION_KEY'];
+
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const known = Object.keys(new AppConfig());
   const picked: Record<string, unknown> = {};
-  for (const key of [...known, 'JWT_SECRET', 'PUBLIC_URL']) if (env[key] !== undefined) picked[key] = env[key];
+  for (const key of [...known, ...OPTIONAL_KEYS]) if (env[key] !== undefined) picked[key] = env[key];
   const config = plainToInstance(AppConfig, picked);
   const problems = validateSync(config, { forbidUnknownValues: false }).flatMap((e) =>
     Object.values(e.constraints ?? {}).map((m) => `${e.property}: ${m}`),
   );
   if (config.NODE_ENV === 'production' && !config.JWT_SECRET) {
     problems.push('JWT_SECRET: required when NODE_ENV=production');
+  }
+  if (config.NODE_ENV === 'production' && !config.ENCRYPTION_KEY) {
+    problems.push('ENCRYPTION_KEY: required when NODE_ENV=production');
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;

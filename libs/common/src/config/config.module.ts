@@ -13,6 +13,9 @@ export class AppConfigModule {
     if (!config.JWT_SECRET) {
       new Logger('Config').warn('JWT_SECRET is not set: using the insecure development default (refused in production)');
     }
+    if (!config.ENCRYPTION_KEY) {
+      new Logger('Config').warn('ENCRYPTION_KEY is not set: using the insecure development key (refused in production)');
+    }
     return { module: AppConfigModule, providers: [{ provide: AppConfig, useValue: config }], exports: [AppConfig] };
   }
 }
