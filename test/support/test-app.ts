@@ -46,6 +46,7 @@ export function testEnv(database: { url: string; prefix: string }, extra: NodeJS
     REDIS_URL,
     QUEUE_PREFIX: database.prefix,
     JWT_SECRET: TEST_JWT_SECRET,
+    ENCRYPTION_KEY: 'a1'.repeat(32),
     OUTBOUND_ALLOW_PRIVATE_NETWORKS: 'true',
     RECONCILE_INTERVAL_MS: '250',
     TOKEN_CACHE_TTL_MS: '1000',
