@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { AuthModule } from '@app/auth';
+import { AuthCoreModule } from '@app/auth';
 import { AppConfigModule } from '@app/common';
 import { DatabaseModule } from '@app/database';
 
@@ -7,6 +7,6 @@ import { DatabaseModule } from '@app/database';
 @Module({})
 export class CliModule {
   static forRoot(): DynamicModule {
-    return { module: CliModule, imports: [AppConfigModule.forRoot(), DatabaseModule, AuthModule] };
+    return { module: CliModule, imports: [AppConfigModule.forRoot(), DatabaseModule, AuthCoreModule] };
   }
 }

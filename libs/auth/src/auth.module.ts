@@ -7,10 +7,21 @@ import { JwtStrategy } from './jwt.strategy';
 import { CallbackTokens } from './task-callback-tokens';
 import { TokenService } from './token.service';
 
-/** Token records and request authentication; the HTTP routes live in AuthHttpModule. */
+/** Token records and task callback tokens: what workers and the CLI need (no passport). */
 @Module({
-  imports: [PassportModule, TypeOrmModule.forFeature([ApiTokenEntity, OrgEntity])],
-  providers: [TokenService, JwtStrategy, JwtAuthGuard, AccessGuard, CallbackTokens],
-  exports: [TokenService, JwtAuthGuard, AccessGuard, CallbackTokens],
+  imports: [TypeOrmModule.forFeature([ApiTokenEntity, OrgEntity])],
+  providers: [TokenService, CallbackTokens],
+  exports: [TokenService, CallbackTokens],
+})
+export class AuthCoreModule {}
+
+/**
+ * Request authentication for HTTP apps. Passport strategies are process-global, so only
+ * HTTP apps register one; worker contexts import AuthCoreModule and never replace it.
+ */
+@Module({
+  imports: [AuthCoreModule, PassportModule],
+  providers: [JwtStrategy, JwtAuthGuard, AccessGuard],
+  exports: [AuthCoreModule, JwtAuthGuard, AccessGuard],
 })
 export class AuthModule {}

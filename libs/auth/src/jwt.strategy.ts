@@ -3,6 +3,7 @@ import { PassportStrategy } from '@nestjs/passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, unauthorized } from '@app/common';
 import { Principal } from './principal';
+import { jwtKey } from './jwt-key';
 import { CallbackTokens } from './task-callback-tokens';
 import { JWT_ALGORITHM, TokenService } from './token.service';
 
@@ -21,7 +22,8 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   constructor(config: AppConfig, private readonly tokens: TokenService) {
     super({
       jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
-      secretOrKey: config.jwtSecret,
+      // A KeyObject (passport-jwt hands it to jsonwebtoken as is): see jwt-key.ts.
+      secretOrKey: jwtKey(config.jwtSecret) as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
       issuer: config.JWT_ISSUER,
       // API tokens, and task callback tokens (which AccessGuard confines to the routes that allow them).

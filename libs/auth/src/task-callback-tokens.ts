@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { AppConfig, unauthorized } from '@app/common';
+import { jwtKey } from './jwt-key';
 
 export interface CallbackClaims {
   sub: string;
@@ -26,7 +27,7 @@ export class CallbackTokens {
 
   issue(taskId: string, jobId: string, orgId: string, expiresAt: Date): string {
     const ttl = Math.max(60, Math.ceil((expiresAt.getTime() - Date.now()) / 1000) + 3600);
-    return jwt.sign({ job_id: jobId, org_id: orgId }, this.config.jwtSecret, {
+    return jwt.sign({ job_id: jobId, org_id: orgId }, jwtKey(this.config.jwtSecret), {
       algorithm: 'HS256', subject: taskId, issuer: this.config.JWT_ISSUER, audience: this.audience, expiresIn: ttl,
     });
   }
@@ -36,7 +37,7 @@ export class CallbackTokens {
     if (!token) throw unauthorized('The task callback token is required');
     let claims: CallbackClaims;
     try {
-      claims = jwt.verify(token, this.config.jwtSecret, {
+      claims = jwt.verify(token, jwtKey(this.config.jwtSecret), {
         algorithms: ['HS256'], issuer: this.config.JWT_ISSUER, audience: this.audience,
       }) as CallbackClaims;
     } catch (err) {

@@ -5,6 +5,7 @@ import { Repository } from 'typeorm';
 import { AppConfig, badRequest, DomainError, forbidden, newId, notFound } from '@app/common';
 import { Scopes } from './access-levels';
 import { ApiTokenEntity, OrgEntity } from './api-token.entity';
+import { jwtKey } from './jwt-key';
 
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const JWT_ALGORITHM = 'HS256';
@@ -66,7 +67,7 @@ export class TokenService {
     );
     const claims: jwt.JwtPayload = { org_id: input.orgId, scopes: input.scopes };
     if (expiresAt) claims.exp = Math.floor(expiresAt.getTime() / 1000);
-    const token = jwt.sign(claims, this.config.jwtSecret, {
+    const token = jwt.sign(claims, jwtKey(this.config.jwtSecret), {
       algorithm: JWT_ALGORITHM,
       subject: id,
       issuer: this.config.JWT_ISSUER,

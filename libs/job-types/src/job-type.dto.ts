@@ -11,9 +11,18 @@ export class UpdateJobTypeDto {
   @IsOptional() @IsObject() default_config?: Record<string, unknown>;
 }
 
-export class CreateJobTypeDto extends UpdateJobTypeDto {
+/**
+ * Not `extends UpdateJobTypeDto`: class-validator merges a parent's decorators into the child's,
+ * so the parent's @IsOptional() would make name and executor optional here too (and a create
+ * without them reached the database's NOT NULL constraints as a 500).
+ */
+export class CreateJobTypeDto {
   @IsString() @Matches(JOB_TYPE_ID_PATTERN, { message: 'id must be 1-100 letters, digits, ".", "_" or "-", starting with a letter or digit' })
   id: string;
-  @IsString() @MinLength(1) @MaxLength(200) declare name: string;
-  @IsObject() declare executor: Record<string, unknown>;
+  @IsString() @MinLength(1) @MaxLength(200) name: string;
+  @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(5000) description?: string | null;
+  @IsObject() executor: Record<string, unknown>;
+  @IsOptional() @ValidateIf((_, v) => v !== null) @IsObject() params_schema?: object | null;
+  @IsOptional() @ValidateIf((_, v) => v !== null) @IsObject() output_schema?: object | null;
+  @IsOptional() @IsObject() default_config?: Record<string, unknown>;
 }

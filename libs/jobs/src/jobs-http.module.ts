@@ -1,8 +1,10 @@
 import { Module } from '@nestjs/common';
+import { AuthModule } from '@app/auth';
+import { JobTypesModule } from '@app/job-types';
 import { JobsController } from './jobs.controller';
 import { JobsModule } from './jobs.module';
 import { TaskResultController } from './task-result.controller';
-import { JobTypesModule } from '@app/job-types';
 
-@Module({ imports: [JobsModule, JobTypesModule], controllers: [JobsController, TaskResultController] })
+// AuthModule registers the JWT strategy behind the guards of these routes.
+@Module({ imports: [AuthModule, JobsModule, JobTypesModule], controllers: [JobsController, TaskResultController] })
 export class JobsHttpModule {}

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuthModule } from '@app/auth';
+import { AuthCoreModule } from '@app/auth';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
 import { HttpAgentClient } from './execution/http-agent.client';
@@ -19,8 +19,8 @@ const services = [
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
-  imports: [AuthModule, JobTypesModule, ChannelsModule],
+  imports: [AuthCoreModule, JobTypesModule, ChannelsModule],
   providers: services,
-  exports: [...services, AuthModule],
+  exports: [...services, AuthCoreModule],
 })
 export class JobsModule {}

@@ -39,12 +39,6 @@ function problem(status: number, code: string, detail: string, errors?: FieldErr
 }
 
 /**
- * Postgres errors only input can cause: text it cannot store (a NUL byte in a string or an id,
- * "\u0000" in JSON). A bad request, not a server error.
- */
-const PG_UNSTORABLE_TEXT = new Set(['22021', '22P05']);
-
-/**
  * Safety net: a value Postgres rejects as data (class 22: bad date, out of range, bad
  * text encoding such as NUL bytes) came from the request, so it is a 400, not a 500.
  */
@@ -58,9 +52,6 @@ export function toProblem(exception: unknown): Problem {
   if (exception instanceof DomainError) return problem(exception.status, exception.code, exception.message, exception.errors);
   const dataError = fromDatabase(exception as never);
   if (dataError) return dataError;
-  if (PG_UNSTORABLE_TEXT.has((exception as { code?: unknown } | null)?.code as string)) {
-    return problem(400, 'INVALID_CHARACTERS', 'The request contains characters that cannot be stored (such as a NUL byte)');
-  }
   const parsed = fromBodyParser(exception as { type?: string; status?: number });
   if (parsed) return parsed;
   if (exception instanceof HttpException) {

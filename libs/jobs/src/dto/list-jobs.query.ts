@@ -32,6 +32,13 @@ export interface ListCursor {
 const PG_TIMESTAMP = /^\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(\.\d{1,6})?([+-]\d{2}(:?\d{2})?|Z)?$/;
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
 
+/** JS Date rolls 2024-02-30 over to March 1st: the day must exist in its month. */
+function isCalendarDate(v: string): boolean {
+  const [y, m, d] = v.slice(0, 10).split('-').map(Number);
+  const day = new Date(Date.UTC(y, m - 1, d));
+  return day.getUTCFullYear() === y && day.getUTCMonth() === m - 1 && day.getUTCDate() === d;
+}
+
 export function encodeCursor(c: ListCursor): string {
   return Buffer.from(JSON.stringify(c)).toString('base64url');
 }
@@ -64,7 +71,7 @@ export function parseListQuery(q: Record<string, unknown>): ListJobsQuery {
     const v = str(name);
     if (v === undefined) return undefined;
     const d = new Date(v);
-    if (!ISO_DATE.test(v) || Number.isNaN(d.getTime())) {
+    if (!ISO_DATE.test(v) || Number.isNaN(d.getTime()) || !isCalendarDate(v)) {
       errors.push({ field: name, message: 'must be an ISO 8601 date-time' });
       return undefined;
     }
@@ -89,8 +96,9 @@ export function parseListQuery(q: Record<string, unknown>): ListJobsQuery {
   }
 
   const sortRaw = str('sort') ?? 'created_at:desc';
-  const [field, direction = 'desc'] = sortRaw.split(':');
-  if (!SORT_FIELDS.includes(field as SortField) || !['asc', 'desc'].includes(direction)) {
+  const sortParts = sortRaw.split(':');
+  const [field, direction = 'desc'] = sortParts;
+  if (sortParts.length > 2 || !SORT_FIELDS.includes(field as SortField) || !['asc', 'desc'].includes(direction)) {
     errors.push({ field: 'sort', message: `must be field:asc|desc with field one of ${SORT_FIELDS.join(', ')}` });
   }
   const cursorRaw = str('cursor');
