@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesController } from './delivery/deliveries.controller';
 import { ObserversModule } from './observers.module';
+import { SigningSecretController } from './secrets/signing-secret.controller';
 
-@Module({ imports: [ObserversModule], controllers: [] })
+/** Routes: the org's signing secret (ADMIN), a job's deliveries and redelivery. */
+@Module({ imports: [ObserversModule], controllers: [SigningSecretController, DeliveriesController] })
 export class ObserversHttpModule {}

@@ -1,4 +1,21 @@
 import { Module } from '@nestjs/common';
+import { DeliveriesQueryService } from './delivery/deliveries-query.service';
+import { DeliveriesRepository } from './delivery/deliveries.repository';
+import { DeliveryAttemptsService } from './delivery/delivery-attempts.service';
+import { DeliveryReconcilerService } from './delivery/delivery-reconciler.service';
+import { JobOwnership } from './delivery/job-ownership';
+import { WebhookSender } from './delivery/webhook-sender';
+import { EventDispatcherService } from './dispatch/event-dispatcher.service';
+import { OrgWebhookSecrets } from './secrets/org-webhook-secrets';
 
-@Module({ providers: [], exports: [] })
+const services = [
+  OrgWebhookSecrets, DeliveriesRepository, WebhookSender, JobOwnership, DeliveryAttemptsService,
+  DeliveriesQueryService, EventDispatcherService, DeliveryReconcilerService,
+];
+
+/**
+ * Observers: job events to webhooks (callback_url, observers, a parent's observers), signed
+ * with the org's secret, retried, logged. OrgWebhookSecrets is exported for webhook channels.
+ */
+@Module({ providers: services, exports: services })
 export class ObserversModule {}

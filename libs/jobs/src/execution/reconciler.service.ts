@@ -45,7 +45,8 @@ export class ReconcilerService {
   }
 
   private async recoverExpiredLeases(): Promise<number> {
-    const rows = await this.db.query(
+    // TypeORM answers a bare UPDATE with [rows, affectedCount], not the rows.
+    const [, affected]: [unknown[], number] = await this.db.query(
       `UPDATE tasks SET status = 'PENDING', run_at = now(), started_at = NULL, lease_expires_at = NULL
        WHERE id IN (
          SELECT id FROM tasks WHERE status = 'RUNNING' AND NOT awaiting_callback AND lease_expires_at < now()
@@ -53,6 +54,6 @@ export class ReconcilerService {
        RETURNING id`,
       [BATCH],
     );
-    return rows.length;
+    return affected;
   }
 }

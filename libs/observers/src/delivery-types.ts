@@ -1,0 +1,58 @@
+/** Webhook delivery statuses: PENDING until a 2xx (SUCCEEDED), retries run out (FAILED) or the receiver answers 410 (STOPPED). */
+export const DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export type WebhookEventType = 'job.running' | 'job.completed' | 'job.failed' | 'job.canceled';
+/** The names observers list in `events`. */
+export type ObserverEvent = 'running' | 'completed' | 'failed' | 'canceled';
+
+/** Which job transitions are webhook events, and the observer event name of each. */
+export const EVENT_BY_STATUS: Readonly<Record<string, { type: WebhookEventType; observerEvent: ObserverEvent; terminal: boolean }>> = {
+  RUNNING: { type: 'job.running', observerEvent: 'running', terminal: false },
+  COMPLETED: { type: 'job.completed', observerEvent: 'completed', terminal: true },
+  FAILED: { type: 'job.failed', observerEvent: 'failed', terminal: true },
+  CANCELED: { type: 'job.canceled', observerEvent: 'canceled', terminal: true },
+};
+
+/** A row of webhook_deliveries as the pg driver returns it. */
+export interface DeliveryRow {
+  id: string;
+  org_id: string;
+  job_id: string;
+  event_type: WebhookEventType;
+  target: string;
+  url: string;
+  payload: WebhookPayload;
+  status: DeliveryStatus;
+  attempts: number;
+  next_attempt_at: Date | null;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export interface AttemptRow {
+  id: string;
+  delivery_id: string;
+  attempt: number;
+  manual: boolean;
+  at: Date;
+  duration_ms: number | null;
+  status_code: number | null;
+  error: string | null;
+}
+
+/** The spec's webhook body. `result` for job.completed, `error` for job.failed and job.canceled. */
+export interface WebhookPayload {
+  type: WebhookEventType;
+  timestamp: string;
+  data: {
+    job_id: string;
+    org_id: string;
+    job_status: string;
+    result?: unknown;
+    error?: { code: string; message: string } | null;
+    parent_job_id: string | null;
+  };
+}

@@ -1,0 +1,108 @@
+import { Injectable } from '@nestjs/common';
+import { AppConfig, notFound } from '@app/common';
+import { WebhookDeliveryPayload, WebhookDeliveryQueue } from '@app/queue';
+import type { DeliveryStatus } from '../delivery-types';
+import { retryDelayMs } from './backoff';
+import { DeliveriesRepository, StartedAttempt } from './deliveries.repository';
+import { JobOwnership } from './job-ownership';
+import { SentAttempt, WebhookSender } from './webhook-sender';
+
+/** Beyond the call's own timeout, how long an attempt in flight keeps the reconciler away. */
+const LEASE_MARGIN_MS = 15_000;
+
+export interface ManualAttemptResult {
+  delivery_id: string;
+  webhook_id: string;
+  attempt: number;
+  manual: true;
+  outcome: 'succeeded' | 'failed' | 'stopped';
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  delivery_status: DeliveryStatus;
+}
+
+/**
+ * The delivery policy: a 2xx delivers; 410 Gone stops (and skips that URL for the job from
+ * then on); anything else - 3xx, 4xx, 5xx, timeout, network error - is retried
+ * WEBHOOK_MAX_RETRIES times with growing, jittered delays, then the delivery FAILED.
+ */
+@Injectable()
+export class DeliveryAttemptsService {
+  constructor(
+    private readonly repo: DeliveriesRepository,
+    private readonly sender: WebhookSender,
+    private readonly queue: WebhookDeliveryQueue,
+    private readonly ownership: JobOwnership,
+    private readonly config: AppConfig,
+  ) {}
+
+  get maxAttempts(): number {
+    return 1 + this.config.WEBHOOK_MAX_RETRIES;
+  }
+
+  /** One automatic attempt, as queued (Bull job `<delivery_id>:<attempt>`). Safe to run twice. */
+  async runAutomatic(job: WebhookDeliveryPayload): Promise<void> {
+    if (job.attempt > this.maxAttempts) {
+      // Re-queued by the reconciler after the last attempt's worker died: nothing left to try.
+      await this.repo.failExhausted(job.org_id, job.delivery_id, job.attempt - 1);
+      return;
+    }
+    const started = await this.repo.startAutomatic(job.org_id, job.delivery_id, job.attempt, this.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS);
+    if (!started) return; // settled, stopped, or this attempt already ran
+    const sent = await this.sender.send(started.delivery);
+    await this.repo.finishAttempt(started.attemptId, sent);
+    await this.settle(started, sent);
+  }
+
+  private async settle({ delivery }: StartedAttempt, sent: SentAttempt): Promise<void> {
+    const attempt = delivery.attempts;
+    const { org_id: orgId, id } = delivery;
+    if (sent.verdict === 'succeeded') {
+      await this.repo.settleAutomatic(orgId, id, attempt, 'SUCCEEDED', sent, null);
+    } else if (sent.verdict === 'gone') {
+      if (await this.repo.settleAutomatic(orgId, id, attempt, 'STOPPED', sent, null)) {
+        await this.repo.stopUrl(orgId, id, delivery.job_id, delivery.url, sent.error!);
+      }
+    } else if (attempt < this.maxAttempts) {
+      const delay = retryDelayMs(attempt, this.config.WEBHOOK_BACKOFF_BASE_MS);
+      if (await this.repo.settleAutomatic(orgId, id, attempt, 'PENDING', sent, delay)) {
+        await this.queue.enqueue({ org_id: orgId, delivery_id: id, attempt: attempt + 1 }, delay);
+      }
+    } else {
+      await this.repo.settleAutomatic(orgId, id, attempt, 'FAILED', sent, null);
+    }
+  }
+
+  /**
+   * One manual attempt now, with the delivery's webhook-id (receivers dedupe on it). It does
+   * not count against the automatic retries; a 2xx marks the delivery SUCCEEDED, a 410 stops it.
+   */
+  async redeliver(orgId: string, jobId: string, deliveryId: string): Promise<ManualAttemptResult> {
+    await this.ownership.assertOwned(orgId, jobId);
+    const started = await this.repo.startManual(orgId, jobId, deliveryId);
+    if (!started) throw notFound('DELIVERY_NOT_FOUND', `Delivery '${deliveryId}' not found for job '${jobId}'`);
+    const { delivery } = started;
+    const sent = await this.sender.send(delivery);
+    await this.repo.finishAttempt(started.attemptId, sent);
+    let status = delivery.status;
+    if (sent.verdict === 'succeeded') {
+      await this.repo.markSucceeded(orgId, delivery.id, sent.statusCode!);
+      status = 'SUCCEEDED';
+    } else if (sent.verdict === 'gone' && delivery.status !== 'SUCCEEDED') {
+      await this.repo.stopUrl(orgId, delivery.id, delivery.job_id, delivery.url, sent.error!);
+      status = 'STOPPED';
+    }
+    return {
+      delivery_id: delivery.id,
+      webhook_id: delivery.id,
+      attempt: started.attemptNo,
+      manual: true,
+      outcome: sent.verdict === 'gone' ? 'stopped' : sent.verdict,
+      status_code: sent.statusCode,
+      error: sent.error,
+      duration_ms: Math.round(sent.durationMs),
+      delivery_status: status,
+    };
+  }
+}

@@ -1,0 +1,170 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+/**
+ * A local webhook receiver for end-to-end tests of observer deliveries. Every request is
+ * verified with `standardwebhooks` against each secret registered for its path, one by one
+ * (so a test can tell which of an org's secrets a delivery verifies with), and recorded.
+ *
+ * Behaviour per endpoint (the path's last segment, see `endpoint()`):
+ *   ok                    200
+ *   fail-then-ok?times=N  500 for the first N requests to this path, then 200
+ *   fail                  always 500
+ *   gone                  410 Gone
+ *   redirect              302 with a Location (never to be followed)
+ *   hang                  never answers; records when the caller gives up
+ */
+
+export interface ReceivedWebhook {
+  seq: number;
+  path: string;
+  behaviour: string;
+  headers: http.IncomingHttpHeaders;
+  webhookId: string;
+  timestamp: string;
+  /** The `v1,<sig>` entries of webhook-signature. */
+  signatures: string[];
+  rawBody: string;
+  body?: { type: string; timestamp: string; data: Record<string, unknown> };
+  type?: string;
+  /** True when at least one registered secret verifies the request. */
+  verified: boolean;
+  /** For each registered secret (in registration order): does it verify this request on its own? */
+  verifiedWith: boolean[];
+  verifyError?: string;
+  receivedAt: number;
+  answered?: number;
+  aborted: boolean;
+  abortedAt?: number;
+}
+
+export class WebhookReceiver {
+  readonly received: ReceivedWebhook[] = [];
+  private server?: http.Server;
+  private base = '';
+  private readonly secrets = new Map<string, string[]>();
+  private readonly counters = new Map<string, number>();
+  private readonly open = new Set<http.ServerResponse>();
+  private seq = 0;
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  /** A fresh URL with a behaviour, e.g. endpoint('fail-then-ok', { times: 2 }); optionally with the secrets to verify with. */
+  endpoint(behaviour: string, query: Record<string, string | number> = {}, secrets?: string[]): { url: string; path: string } {
+    const path = `/w${++this.seq}/${behaviour}`;
+    const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    if (secrets) this.setSecrets(path, secrets);
+    return { path, url: `${this.base}${path}${qs ? `?${qs}` : ''}` };
+  }
+
+  /** The secrets requests to `pathPrefix` are verified with (the longest registered prefix wins). */
+  setSecrets(pathPrefix: string, secrets: string[]): void {
+    this.secrets.set(pathPrefix, [...secrets]);
+  }
+
+  forPath(path: string): ReceivedWebhook[] {
+    return this.received.filter((r) => r.path === path);
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private secretsFor(path: string): string[] {
+    let best: string | undefined;
+    for (const prefix of this.secrets.keys()) {
+      if (path.startsWith(prefix) && (!best || prefix.length > best.length)) best = prefix;
+    }
+    return best === undefined ? [] : this.secrets.get(best)!;
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const u = new URL(req.url ?? '/', this.base);
+    const header = (name: string) => String(req.headers[name] ?? '');
+    const rec: ReceivedWebhook = {
+      seq: this.received.length + 1,
+      path: u.pathname,
+      behaviour: u.pathname.split('/').filter(Boolean).pop() ?? '',
+      headers: req.headers,
+      webhookId: header('webhook-id'),
+      timestamp: header('webhook-timestamp'),
+      signatures: header('webhook-signature').split(' ').filter(Boolean),
+      rawBody,
+      verified: false,
+      verifiedWith: [],
+      receivedAt: Date.now(),
+      aborted: false,
+    };
+    try {
+      rec.body = JSON.parse(rawBody);
+      rec.type = rec.body?.type;
+    } catch {
+      rec.body = undefined;
+    }
+    const signed = { 'webhook-id': rec.webhookId, 'webhook-timestamp': rec.timestamp, 'webhook-signature': header('webhook-signature') };
+    const secrets = this.secretsFor(u.pathname);
+    if (!secrets.length) rec.verifyError = 'no secret registered for this path';
+    rec.verifiedWith = secrets.map((secret) => {
+      try {
+        new Webhook(secret).verify(rawBody, signed);
+        return true;
+      } catch (err) {
+        rec.verifyError = (err as Error).message;
+        return false;
+      }
+    });
+    rec.verified = rec.verifiedWith.some(Boolean);
+    this.received.push(rec);
+
+    this.open.add(res);
+    res.on('close', () => {
+      this.open.delete(res);
+      if (!res.writableFinished) {
+        rec.aborted = true;
+        rec.abortedAt = Date.now();
+      }
+    });
+    const answer = (status: number, headers: Record<string, string> = {}) => {
+      if (res.destroyed || res.writableEnded) return;
+      rec.answered = status;
+      res.writeHead(status, { 'content-type': 'text/plain', ...headers });
+      res.end(String(status));
+    };
+
+    switch (rec.behaviour) {
+      case 'ok':
+        return answer(200);
+      case 'fail-then-ok': {
+        const n = (this.counters.get(u.pathname) ?? 0) + 1;
+        this.counters.set(u.pathname, n);
+        return answer(n <= Number(u.searchParams.get('times') ?? 1) ? 500 : 200);
+      }
+      case 'fail':
+        return answer(500);
+      case 'gone':
+        return answer(410);
+      case 'redirect':
+        return answer(302, { location: `${this.base}/w0/ok` });
+      case 'hang':
+        return;
+      default:
+        return answer(404);
+    }
+  }
+}
+
+export async function startWebhookReceiver(): Promise<WebhookReceiver> {
+  return new WebhookReceiver().start();
+}
