@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { TokenService } from '@app/auth';
 import { DomainError } from '@app/common';
@@ -11,7 +12,10 @@ async function main(argv: string[]): Promise<number> {
   const { words, flags } = parseArgs(argv);
   const [group, sub, ...rest] = words;
   if (group !== 'token' && group !== 'migrate') throw new UsageError(group ? `unknown command "${group}"` : 'a command is required');
-  const app = await NestFactory.createApplicationContext(CliModule.forRoot(), { logger: new StderrLogger('cli', { logLevels: ['error', 'warn'] }) });
+  // Installed before the modules are built: config warnings are logged while CliModule.forRoot() runs.
+  const logger = new StderrLogger('cli', { logLevels: ['error', 'warn'] });
+  Logger.overrideLogger(logger);
+  const app = await NestFactory.createApplicationContext(CliModule.forRoot(), { logger });
   try {
     // Migrations ran when the database module started.
     const output = group === 'migrate' ? { migrated: true } : await runTokenCommand(app.get(TokenService), sub, rest, flags);
