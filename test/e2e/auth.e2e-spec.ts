@@ -218,7 +218,7 @@ describe('auth', () => {
   });
 
   describe('access levels', () => {
-    const jobBody = () => ({ target_channel: { org_id: org, platform: 'slack', code: 'C-AUTH' }, job_type_id: 'echo', params: { n: 1 } });
+    const jobBody = () => ({ target_channel: { org_id: org, platform: 'slack', code: 'C0AUTH' }, job_type_id: 'echo', params: { n: 1 } });
     const futureJob = () => ({ ...jobBody(), scheduled_at: new Date(Date.now() + 3600_000).toISOString() });
 
     it('READ can GET but not write', async () => {

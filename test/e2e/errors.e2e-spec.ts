@@ -35,7 +35,7 @@ describe('errors', () => {
   let t: TestApp;
   let org: string;
   let auth: Record<string, string>;
-  const channel = () => ({ org_id: org, platform: 'slack', code: 'C-ERR' });
+  const channel = () => ({ org_id: org, platform: 'slack', code: 'C0ERR' });
   const validJob = (extra: Record<string, unknown> = {}) => ({ target_channel: channel(), job_type_id: 'echo', ...extra });
   const postJob = (body: unknown, query = '') => t.http().post(`/services/agent-jobs${query}`).set(auth).send(body as object);
 
@@ -221,13 +221,15 @@ describe('errors', () => {
         await postJob(validJob({ job_type_id: 'echo\u0000' })),
         await postJob(validJob({ parent_job_id: 'job_01\u0000' })),
         await postJob(validJob({ params: { text: 'a\u0000b' }, scheduled_at: inAnHour() })),
-        await postJob(validJob({ target_channel: { ...channel(), code: 'C\u0000' }, scheduled_at: inAnHour() })),
         await t.http().post('/services/job-types').set(auth).send({ id: 'nul', name: 'a\u0000b', executor: { type: 'builtin', name: 'echo' } }),
         await t.http().get('/services/agent-jobs?channel_code=%00').set(auth),
         await t.http().get('/services/agent-jobs?job_type_id=a%00b').set(auth),
       ];
       // Postgres cannot store a NUL byte in text or JSON: the request is refused as bad input.
       for (const res of responses) expectProblem(res, 400, 'INVALID_VALUE');
+      // A Slack channel code is checked for its shape first, so a NUL there is a field error.
+      const badCode = await postJob(validJob({ target_channel: { ...channel(), code: 'C\u0000' }, scheduled_at: inAnHour() }));
+      expectProblem(badCode, 400, 'VALIDATION_ERROR');
       const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM jobs WHERE org_id = $1 AND params ? 'text'`, [org]);
       expect(rows[0].n).toBe(0);
     });

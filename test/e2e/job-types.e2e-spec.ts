@@ -26,7 +26,7 @@ describe('job types', () => {
   const patch = (id: string, body: object) => t.http().patch(`/services/job-types/${id}`).set(auth).send(body);
   const del = (id: string) => t.http().delete(`/services/job-types/${id}`).set(auth);
   const createJob = (jobTypeId: string, extra: Record<string, unknown> = {}) => t.http().post('/services/agent-jobs').set(auth)
-    .send({ target_channel: { org_id: org, platform: 'slack', code: 'C-JT' }, job_type_id: jobTypeId, ...extra });
+    .send({ target_channel: { org_id: org, platform: 'slack', code: 'C0JT' }, job_type_id: jobTypeId, ...extra });
 
   beforeAll(async () => {
     t = await startTestApp();

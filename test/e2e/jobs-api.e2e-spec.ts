@@ -41,7 +41,7 @@ describe('jobs API', () => {
   let org: string;
   let token: string;
   let auth: Record<string, string>;
-  const channel = (code = 'C-API') => ({ org_id: org, platform: 'slack', type: 'channel', code, data: { thread_ts: '1712.0001' } });
+  const channel = (code = 'C0API') => ({ org_id: org, platform: 'slack', type: 'channel', code, data: { thread_ts: '1712.0001' } });
   const body = (extra: Record<string, unknown> = {}) => ({ target_channel: channel(), job_type_id: 'echo', ...extra });
   const create = (b: object, headers: Record<string, string> = {}, query = '') =>
     t.http().post(`/services/agent-jobs${query}`).set(auth).set(headers).send(b);
@@ -75,7 +75,7 @@ describe('jobs API', () => {
       expect(Object.keys(job)).toEqual(expect.arrayContaining(JOB_FIELDS));
       expect(res.body.meta).toEqual({ org_id: org, id: job.job_id });
       expect(job).toEqual(expect.objectContaining({
-        job_id: expect.stringMatching(/^job_[0-9a-z]{26}$/), org_id: org, channel_code: 'C-API', job_type_id: 'echo',
+        job_id: expect.stringMatching(/^job_[0-9a-z]{26}$/), org_id: org, channel_code: 'C0API', job_type_id: 'echo',
         job_status: 'WAITING', created_at: expect.stringMatching(ISO), updated_at: expect.stringMatching(ISO),
         scheduled_at: expect.stringMatching(ISO), started_at: null, completed_at: null, result: null, error: null,
         params, config: SERVICE_DEFAULT_CONFIG, target_channel: channel(), metadata, parent_job_id: null, subjobs: [],
@@ -175,7 +175,7 @@ describe('jobs API', () => {
 
       const reordered = {
         scheduled_at: future, metadata: { x: 'y' }, params: { b: [1, 2], a: 1 }, job_type_id: 'echo',
-        target_channel: { data: { thread_ts: '1712.0001' }, code: 'C-API', type: 'channel', platform: 'slack', org_id: org },
+        target_channel: { data: { thread_ts: '1712.0001' }, code: 'C0API', type: 'channel', platform: 'slack', org_id: org },
       };
       const third = await create(reordered, { 'Idempotency-Key': key });
       expect(third.status).toBe(200);
@@ -270,7 +270,7 @@ describe('jobs API', () => {
       for (let i = 0; i < 25; i++) {
         const slot = (i * 7) % 25;
         const res = await t.http().post('/services/agent-jobs').set(writer).send({
-          target_channel: { org_id: listOrg, platform: 'slack', code: i % 2 ? 'C-odd' : 'C-even' },
+          target_channel: { org_id: listOrg, platform: 'slack', code: i % 2 ? 'C0ODD' : 'C0EVEN' },
           job_type_id: i % 3 ? 'lt-a' : 'lt-b',
           scheduled_at: new Date(base + slot * 60_000).toISOString(),
         });
@@ -389,12 +389,12 @@ describe('jobs API', () => {
       const a = await list('?job_type_id=lt-a&limit=100');
       expect(a.body.meta.total).toBe(count((j) => j.job_type_id === 'lt-a'));
       expect(a.body.data.every((j: Job) => j.job_type_id === 'lt-a')).toBe(true);
-      const odd = await list('?channel_code=C-odd&limit=100');
+      const odd = await list('?channel_code=C0ODD&limit=100');
       expect(odd.body.meta.total).toBe(12);
-      expect(odd.body.data.every((j: Job) => j.channel_code === 'C-odd')).toBe(true);
-      const combined = await list('?channel_code=C-even&job_type_id=lt-b&status=SCHEDULED&limit=100');
+      expect(odd.body.data.every((j: Job) => j.channel_code === 'C0ODD')).toBe(true);
+      const combined = await list('?channel_code=C0EVEN&job_type_id=lt-b&status=SCHEDULED&limit=100');
       expect(ids(combined).sort()).toEqual(
-        all.filter((j) => j.channel_code === 'C-even' && j.job_type_id === 'lt-b' && j.job_status === 'SCHEDULED').map((j) => j.job_id).sort(),
+        all.filter((j) => j.channel_code === 'C0EVEN' && j.job_type_id === 'lt-b' && j.job_status === 'SCHEDULED').map((j) => j.job_id).sort(),
       );
       expect((await list('?job_type_id=unknown')).body.meta.total).toBe(0);
       expect((await list('?channel_code=')).body.meta.total).toBe(0);
@@ -524,8 +524,11 @@ describe('jobs API', () => {
       await waitFor(id, 'COMPLETED');
       const ev = await t.http().get(`/services/agent-jobs/${id}/events`).set(auth);
       expect(ev.status).toBe(200);
-      expect(ev.body.meta).toEqual(expect.objectContaining({ org_id: org, job_id: id, total: 3 }));
-      const events = ev.body.data as Array<{ from: string | null; to: string; at: string; actor: string; reason: string | null }>;
+      const all = ev.body.data as Array<{ from: string | null; to: string; at: string; actor: string; reason: string | null }>;
+      expect(ev.body.meta).toEqual(expect.objectContaining({ org_id: org, job_id: id, total: all.length }));
+      // Status transitions; the delivery outcome is an event that keeps the status (from = to, actor 'delivery').
+      const events = all.filter((e) => e.from !== e.to);
+      expect(all.filter((e) => e.from === e.to).every((e) => e.actor === 'delivery')).toBe(true);
       expect(events.map((e) => [e.from, e.to])).toEqual([[null, 'WAITING'], ['WAITING', 'RUNNING'], ['RUNNING', 'COMPLETED']]);
       for (const e of events) {
         expect(Object.keys(e)).toEqual(expect.arrayContaining(['from', 'to', 'at', 'actor', 'reason']));

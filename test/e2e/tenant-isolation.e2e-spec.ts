@@ -17,7 +17,7 @@ const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 
 /** Values only org A's records hold: none of them may appear in an answer to org B. */
 const A_SECRET_PARAM = 'a-private-param-7f3c';
-const A_CHANNEL = 'C-ORG-A-ONLY';
+const A_CHANNEL = 'C0ORGAONLY';
 const A_METADATA = 'a-private-metadata-91d2';
 
 describe('tenant isolation', () => {
@@ -133,7 +133,7 @@ describe('tenant isolation', () => {
       const jt = await t.http().post('/services/job-types').set(bearer(bWrite)).send({ id: 'b-type', name: 'B', executor: { type: 'builtin', name: 'echo' } });
       expect(jt.status).toBe(201);
       const res = await t.http().post('/services/agent-jobs').set(bearer(bWrite)).send({
-        target_channel: { org_id: orgB, platform: 'slack', code: 'C-B' }, job_type_id: 'b-type', parent_job_id: aScheduledJob.job_id,
+        target_channel: { org_id: orgB, platform: 'slack', code: 'C0B' }, job_type_id: 'b-type', parent_job_id: aScheduledJob.job_id,
       });
       expectProblem(res, 403);
       expectNoOrgAData(res);
@@ -187,7 +187,7 @@ describe('tenant isolation', () => {
       const bType = await t.http().post('/services/job-types').set(bearer(bWrite)).send({ id: 'b-idem', name: 'B', executor: { type: 'builtin', name: 'echo' } });
       expect(bType.status).toBe(201);
       const res = await t.http().post('/services/agent-jobs').set(bearer(bWrite)).set('Idempotency-Key', 'shared-key').send({
-        target_channel: { org_id: orgB, platform: 'slack', code: 'C-B' }, job_type_id: 'b-idem', scheduled_at: inAnHour(),
+        target_channel: { org_id: orgB, platform: 'slack', code: 'C0B' }, job_type_id: 'b-idem', scheduled_at: inAnHour(),
       });
       expect(res.status).toBe(201);
       expect(res.body.data.job_id).not.toBe(aDoneJob.job_id);
@@ -221,7 +221,7 @@ describe('tenant isolation', () => {
 
     it("B creating a job with A's job type id (B has none) is 404 JOB_TYPE_NOT_FOUND", async () => {
       const res = await t.http().post('/services/agent-jobs').set(bearer(bWrite)).send({
-        target_channel: { org_id: orgB, platform: 'slack', code: 'C-B' }, job_type_id: 'a-only-type',
+        target_channel: { org_id: orgB, platform: 'slack', code: 'C0B' }, job_type_id: 'a-only-type',
       });
       expectProblem(res, 404, 'JOB_TYPE_NOT_FOUND');
       expectNoOrgAData(res);
@@ -241,7 +241,7 @@ describe('tenant isolation', () => {
 
       // A job of B with that type id uses B's definition.
       const job = await t.http().post('/services/agent-jobs').set(bearer(bWrite)).send({
-        target_channel: { org_id: orgB, platform: 'slack', code: 'C-B' }, job_type_id: 'a-type', scheduled_at: inAnHour(),
+        target_channel: { org_id: orgB, platform: 'slack', code: 'C0B' }, job_type_id: 'a-type', scheduled_at: inAnHour(),
       });
       expect(job.status).toBe(201);
       expect(job.body.data.config.max_follow_ups).toBe(1);
@@ -259,7 +259,7 @@ describe('tenant isolation', () => {
       const before = await t.db.query(`SELECT count(*)::int AS n FROM jobs WHERE org_id = $1`, [orgA]);
       for (const [, token] of bTokens()) {
         const res = await t.http().post('/services/agent-jobs').set(bearer(token)).send({
-          target_channel: { org_id: orgA, platform: 'slack', code: 'C-X' }, job_type_id: 'a-type',
+          target_channel: { org_id: orgA, platform: 'slack', code: 'C0X' }, job_type_id: 'a-type',
         });
         expectProblem(res, 403, 'ORG_MISMATCH');
         expectNoOrgAData(res);

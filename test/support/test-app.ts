@@ -6,6 +6,7 @@ import Redis from 'ioredis';
 import request from 'supertest';
 import { createApp } from '../../apps/api/create-app';
 import { Scopes, TokenService } from '../../libs/auth/src';
+import { AppConfig } from '../../libs/common/src';
 import { databaseUrl, DB_PREFIX, PG_ADMIN_URL, REDIS_URL, runId, templateDb, TEST_JWT_SECRET } from './test-env';
 
 export interface TestApp {
@@ -63,6 +64,8 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
+  // The port is only known now: agents' callback URLs must point at this server.
+  app.get(AppConfig).PUBLIC_URL = url;
   const db = new Pool({ connectionString: database.url, max: 3 });
   const redis = new Redis(REDIS_URL);
   const tokens = app.get(TokenService);

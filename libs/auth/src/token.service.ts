@@ -39,7 +39,7 @@ export const tokenView = (t: ApiTokenEntity) => ({
 });
 
 interface CachedToken {
-  record: ApiTokenEntity | null;
+  record: Promise<ApiTokenEntity | null>;
   fetchedAt: number;
 }
 
@@ -103,11 +103,14 @@ export class TokenService {
     const now = Date.now();
     let entry = this.cache.get(id);
     if (!entry || now - entry.fetchedAt >= this.config.TOKEN_CACHE_TTL_MS) {
-      entry = { record: await this.tokens.findOne({ where: { id } }), fetchedAt: now };
+      // Concurrent requests of one token share the lookup (no burst of identical queries each TTL).
+      entry = { record: this.tokens.findOne({ where: { id } }), fetchedAt: now };
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(id, entry);
+      const mine = entry;
+      entry.record.catch(() => { if (this.cache.get(id) === mine) this.cache.delete(id); });
     }
-    const record = entry.record;
+    const record = await entry.record;
     if (!record) throw new DomainError(401, 'UNAUTHORIZED', 'Unknown token');
     if (record.revoked_at) throw new DomainError(401, 'UNAUTHORIZED', 'Token has been revoked');
     if (record.expires_at && record.expires_at.getTime() <= now) throw new DomainError(401, 'UNAUTHORIZED', 'Token has expired');

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
-import { ChannelsModule } from './channels.module';
+import { ChannelDeliveryModule } from './delivery/channel-delivery.module';
+import { ChannelPostProcessor } from './delivery/channel-post.processor';
+import { ChannelPostsReconcilerLoop } from './delivery/channel-posts-reconciler.loop';
 
-/** Worker side of the channels domain: the channel-posts processor and its reconciler. */
-@Module({ imports: [ChannelsModule], providers: [] })
+/** Worker side of the channels domain: the channel-posts processor and its reconciler loop. */
+@Module({ imports: [ChannelDeliveryModule], providers: [ChannelPostProcessor, ChannelPostsReconcilerLoop] })
 export class ChannelsWorkerModule {}

@@ -1,9 +1,11 @@
 import { Module } from '@nestjs/common';
 import { ChannelsService } from './channels.service';
+import { SlackApi } from './slack/slack-api';
+import { SlackIntegrationService } from './slack/slack-integration.service';
 
-/** Channels and result delivery (Slack, webhook). */
+/** Channels (validated and upserted from every job's target_channel) and the org's Slack integration. */
 @Module({
-  providers: [ChannelsService],
-  exports: [ChannelsService],
+  providers: [ChannelsService, SlackApi, SlackIntegrationService],
+  exports: [ChannelsService, SlackApi, SlackIntegrationService],
 })
 export class ChannelsModule {}

@@ -1,30 +1,35 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { newId } from '@app/common';
+import { DomainError, forbidden, newId, notFound, validationFailed } from '@app/common';
+import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
+import { checkTargetChannel, TargetChannel } from './channel-rules';
+import { ChannelRow, channelView } from './channel-view';
 
-export interface TargetChannel {
-  org_id: string;
-  platform: string;
-  type?: string;
-  code: string;
-  data?: Record<string, unknown>;
-}
+export type { TargetChannel } from './channel-rules';
 
 const SEEN_TTL_MS = 60_000;
 
-/** The org's channels: every job's target_channel is upserted here. */
+export interface ListChannelsQuery {
+  limit: number;
+  offset: number;
+}
+
+/** The org's channels: every job's target_channel is validated for its platform and upserted here. */
 @Injectable()
 export class ChannelsService {
   // Channels repeat across many jobs; skip the upsert when this process stored the same one recently.
   private readonly seen = new Map<string, { id: string; at: number }>();
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly outbound: OutboundHttpClient) {}
 
   /** Validates the channel for its platform and upserts it; returns the channel id. */
   async prepare(orgId: string, target: TargetChannel): Promise<string> {
+    const errors = checkTargetChannel(target);
+    if (errors.length) throw validationFailed(errors, 'The target channel is not valid for its platform');
     const key = `${orgId}\u0000${target.platform}\u0000${target.code}\u0000${target.type ?? ''}\u0000${JSON.stringify(target.data ?? null)}`;
     const hit = this.seen.get(key);
     if (hit && Date.now() - hit.at < SEEN_TTL_MS) return hit.id;
+    if (target.platform === 'webhook') await this.checkWebhookUrl(String(target.data!.url));
     const [row] = await this.db.query(
       `INSERT INTO channels (id, org_id, platform, type, code, data)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -35,5 +40,35 @@ export class ChannelsService {
     if (this.seen.size > 10_000) this.seen.clear();
     this.seen.set(key, { id: row.id, at: Date.now() });
     return row.id;
+  }
+
+  async list(orgId: string, q: ListChannelsQuery) {
+    const [rows, [{ n }]] = await Promise.all([
+      this.db.query(
+        `SELECT * FROM channels WHERE org_id = $1 ORDER BY created_at, id LIMIT $2 OFFSET $3`,
+        [orgId, q.limit, q.offset],
+      ) as Promise<ChannelRow[]>,
+      this.db.query(`SELECT count(*)::int AS n FROM channels WHERE org_id = $1`, [orgId]) as Promise<Array<{ n: number }>>,
+    ]);
+    return { data: rows.map(channelView), meta: { org_id: orgId, limit: q.limit, offset: q.offset, total: n } };
+  }
+
+  /** 404 when unknown, 403 when another org's (the spec's rule for every record). */
+  async get(orgId: string, id: string) {
+    const [row]: ChannelRow[] = await this.db.query(`SELECT * FROM channels WHERE id = $1`, [id]);
+    if (!row) throw notFound('CHANNEL_NOT_FOUND', `Channel '${id}' not found`);
+    if (row.org_id !== orgId) throw forbidden('FORBIDDEN', `Channel '${id}' belongs to another org`);
+    return channelView(row);
+  }
+
+  private async checkWebhookUrl(url: string): Promise<void> {
+    try {
+      await this.outbound.assertUrlAllowed(url);
+    } catch (err) {
+      if (!(err instanceof OutboundError)) throw err;
+      throw new DomainError(400, 'OUTBOUND_URL_REFUSED', 'The webhook channel URL is not allowed', [
+        { field: 'target_channel.data.url', message: err.message },
+      ]);
+    }
   }
 }

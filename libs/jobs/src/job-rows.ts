@@ -28,6 +28,18 @@ export interface JobRow {
   cancel_reason: string | null;
   canceled_by: string | null;
   canceled_at: Date | null;
+  /** Outcome of delivering the results to target_channel (set by the channel-post worker), null before. */
+  delivery: JobDelivery | null;
+}
+
+export interface JobDelivery {
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  platform: string;
+  channel: string;
+  /** Slack ts of the job's first post. */
+  ts: string | null;
+  attempts: number;
+  error: JobError | null;
 }
 
 export interface TaskRow {

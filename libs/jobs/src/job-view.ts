@@ -41,6 +41,7 @@ export const jobView = (j: JobRow, tasks: TaskRow[], subjobs: string[]) => ({
   cancel_reason: j.cancel_reason,
   canceled_by: j.canceled_by,
   canceled_at: iso(j.canceled_at),
+  delivery: j.delivery ?? null,
 });
 
 export const eventView = (e: JobEventRow) => ({

@@ -18,6 +18,8 @@ export interface CreateJobRequest {
   body: CreateJobDto;
   delayMinutes?: number;
   idempotencyKey?: string;
+  /** Recorded as the creator instead of the caller's token, e.g. `schedule:<id>` for a schedule's fire. */
+  actor?: string;
 }
 
 export interface CreateJobResult {
@@ -56,7 +58,7 @@ export class JobsCreateService {
         throw forbidden('FORBIDDEN', 'A task callback token may only create subjobs of its own job');
       }
     }
-    const jobType = await this.jobTypes.get(caller.orgId, body.job_type_id);
+    const jobType = await this.jobTypes.getRecent(caller.orgId, body.job_type_id);
     errors.push(...checkConfig(body.config, 'config'));
     errors.push(...this.schemas.validate(jobType.params_schema, body.params ?? {}, 'params'));
     if (errors.length) throw validationFailed(errors);
@@ -75,7 +77,7 @@ export class JobsCreateService {
 
     const insert = await this.insertJob({
       jobId, taskId, orgId: caller.orgId, status, runAt, now, config, body,
-      actor: actorOf(caller), idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
+      actor: req.actor ?? actorOf(caller), idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
     });
     if (!insert) {
       // Another request with the same key won the race: answer as its replay.

@@ -18,10 +18,12 @@ export class JobsQueryService {
     return job;
   }
 
+  /** The job with its tasks and subjob ids, in one round trip. */
   async get(orgId: string, jobId: string) {
-    const job = await this.getOwned(orgId, jobId);
-    const [withTasks] = await this.hydrate([job]);
-    return withTasks;
+    const [row]: HydratedRow[] = await this.db.query(`SELECT j.*, ${hydratedColumns('j')} FROM jobs j WHERE j.id = $1`, [jobId]);
+    if (!row) throw notFound('JOB_NOT_FOUND', `Job '${jobId}' not found`);
+    if (row.org_id !== orgId) throw forbidden('FORBIDDEN', `Job '${jobId}' belongs to another org`);
+    return hydratedView(row);
   }
 
   async events(orgId: string, jobId: string) {
@@ -59,17 +61,23 @@ export class JobsQueryService {
       where.push(`(${field}, id) ${cmp} ($${params.length - 1}::timestamptz, $${params.length})`);
     }
     params.push(q.limit + 1, q.cursor ? 0 : q.offset);
+    // One round trip for the page with its tasks and subjobs; on the first page the total is
+    // counted at the same time (and then carried in the cursor, so deep pages stay cheap).
     // The sort key goes out as Postgres text: microseconds survive the round trip, a JS Date would cut them.
-    const rows: Array<JobRow & { _sort_key: string }> = await this.db.query(
-      `SELECT *, ${field}::text AS _sort_key FROM jobs WHERE ${where.join(' AND ')}
-       ORDER BY ${field} ${direction}, id ${direction}
-       LIMIT $${params.length - 1} OFFSET $${params.length}`,
-      params,
-    );
-    // The total is counted for the first page and carried in the cursor, so deep pages stay cheap.
-    const total = q.cursor
-      ? q.cursor.t
-      : Number((await this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams))[0].n);
+    const [rows, total]: [Array<HydratedRow & { _sort_key: string }>, number] = await Promise.all([
+      this.db.query(
+        `SELECT p.*, ${hydratedColumns('p')} FROM (
+           SELECT *, ${field}::text AS _sort_key FROM jobs WHERE ${where.join(' AND ')}
+           ORDER BY ${field} ${direction}, id ${direction}
+           LIMIT $${params.length - 1} OFFSET $${params.length}
+         ) p
+         ORDER BY p.${field} ${direction}, p.id ${direction}`,
+        params,
+      ),
+      q.cursor
+        ? q.cursor.t
+        : this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams).then((r) => Number(r[0].n)),
+    ]);
     const hasMore = rows.length > q.limit;
     const page = rows.slice(0, q.limit);
     const last = page[page.length - 1];
@@ -77,21 +85,28 @@ export class JobsQueryService {
       ? encodeCursor({ v: last._sort_key, id: last.id, f: field, d: direction, t: total })
       : null;
     return {
-      data: await this.hydrate(page.map(({ _sort_key: _, ...job }) => job)),
+      data: page.map(({ _sort_key: _, ...row }) => hydratedView(row)),
       meta: { org_id: orgId, limit: q.limit, offset: q.cursor ? 0 : q.offset, total, sort: [{ field, direction }], next_cursor: nextCursor },
     };
   }
 
-  /** Adds tasks and subjob ids to jobs, two queries for the whole page. */
-  private async hydrate(jobs: JobRow[]) {
-    if (!jobs.length) return [];
-    const ids = jobs.map((j) => j.id);
-    const [tasks, subjobs]: [TaskRow[], Array<{ id: string; parent_job_id: string }>] = await Promise.all([
-      this.db.query(`SELECT * FROM tasks WHERE job_id = ANY($1) ORDER BY created_at, id`, [ids]),
-      this.db.query(`SELECT id, parent_job_id FROM jobs WHERE parent_job_id = ANY($1) ORDER BY created_at, id`, [ids]),
-    ]);
-    return jobs.map((j) =>
-      jobView(j, tasks.filter((t) => t.job_id === j.id), subjobs.filter((s) => s.parent_job_id === j.id).map((s) => s.id)),
-    );
-  }
+}
+
+type HydratedRow = JobRow & { _tasks: Array<Record<string, unknown>>; _subjobs: string[] };
+
+/** A job's tasks (as JSON, oldest first) and subjob ids, as columns of the job's row. */
+const hydratedColumns = (alias: string) => `
+  (SELECT coalesce(json_agg(t ORDER BY t.created_at, t.id), '[]'::json) FROM tasks t WHERE t.job_id = ${alias}.id) AS _tasks,
+  (SELECT coalesce(array_agg(s.id ORDER BY s.created_at, s.id), '{}') FROM jobs s WHERE s.parent_job_id = ${alias}.id) AS _subjobs`;
+
+const TASK_DATES = ['run_at', 'created_at', 'started_at', 'finished_at', 'lease_expires_at'];
+
+function hydratedView(row: HydratedRow) {
+  const { _tasks, _subjobs, ...job } = row;
+  // JSON gives timestamps as strings; make them Dates, as the driver does for plain columns.
+  const tasks = _tasks.map((t) => {
+    for (const f of TASK_DATES) if (typeof t[f] === 'string') t[f] = new Date(t[f] as string);
+    return t as unknown as TaskRow;
+  });
+  return jobView(job as JobRow, tasks, _subjobs);
 }

@@ -9,9 +9,15 @@ export class ChannelPostQueue {
   private readonly logger = new Logger(ChannelPostQueue.name);
   constructor(@InjectQueue(CHANNEL_POSTS_QUEUE) readonly queue: Queue<ChannelPostPayload>) {}
 
-  async enqueue(post: ChannelPostPayload, delayMs = 0): Promise<void> {
+  /**
+   * `attempt` names a later run of the same post (a retry, a wait for earlier posts, the
+   * reconciler): its Bull job id is `post:<task_id>:<attempt>`, distinct from the first run's
+   * `post:<task_id>`, so it is not dropped while that one is still active.
+   */
+  async enqueue(post: ChannelPostPayload, delayMs = 0, attempt?: string | number): Promise<void> {
+    const jobId = attempt === undefined ? `post:${post.task_id}` : `post:${post.task_id}:${attempt}`;
     try {
-      await this.queue.add(post, { jobId: `post:${post.task_id}`, delay: Math.max(0, delayMs) });
+      await this.queue.add(post, { jobId, delay: Math.max(0, delayMs) });
     } catch (err) {
       this.logger.warn(`channel post ${post.task_id} deferred to the reconciler: ${(err as Error).message}`);
     }

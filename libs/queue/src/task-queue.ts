@@ -35,6 +35,31 @@ export class TaskQueue {
     await Promise.all(tasks.map((t) => this.enqueue(t)));
   }
 
+  /**
+   * Enqueues only the tasks whose Bull job is gone (Redis lost it, or the enqueue after the
+   * insert failed), for the reconciler's sweep. A pipelined EXISTS per task, one round trip,
+   * instead of an addJob script per task: the sweep sees every pending task due soon on each
+   * pass, so adding them all costs ~5 redundant script calls per task per worker.
+   * Returns how many were enqueued.
+   */
+  async enqueueMissing(tasks: QueuedTask[]): Promise<number> {
+    if (!tasks.length) return 0;
+    let missing = tasks;
+    try {
+      const pipeline = this.queue.client.pipeline();
+      for (const t of tasks) pipeline.exists(this.queue.toKey(t.task_id));
+      const results = (await pipeline.exec()) ?? [];
+      missing = tasks.filter((_, i) => {
+        const [err, exists] = results[i] ?? [null, 0];
+        return err !== null || exists !== 1;
+      });
+    } catch {
+      // Redis unreachable: enqueue() below logs and leaves them for the next pass.
+    }
+    await this.enqueueMany(missing);
+    return missing.length;
+  }
+
   /** Removes a waiting or delayed task; a running one is stopped through JobAbortBus. */
   async remove(taskId: string): Promise<void> {
     try {

@@ -1,4 +1,18 @@
 import { Module } from '@nestjs/common';
+import { JobTypesModule } from '@app/job-types';
+import { JobsModule } from '@app/jobs';
+import { ScheduleFiringService } from './schedule-firing.service';
+import { ScheduleJobValidator } from './schedule-job.validator';
+import { ScheduledJobCreator } from './scheduled-job.creator';
+import { SchedulesRepository } from './schedules.repository';
+import { SchedulesService } from './schedules.service';
 
-@Module({ providers: [], exports: [] })
+const services = [SchedulesService, SchedulesRepository, ScheduleJobValidator, ScheduledJobCreator, ScheduleFiringService];
+
+/** Recurring schedules: their rules (API side) and firing them (worker side). */
+@Module({
+  imports: [JobTypesModule, JobsModule],
+  providers: services,
+  exports: services,
+})
 export class SchedulesModule {}

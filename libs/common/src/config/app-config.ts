@@ -76,6 +76,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DELIVERY_CONCURRENCY = 20;
 
+  /** Channel posts (Slack, webhook channels): first retry delay after a transient error; doubles each attempt, with jitter. */
+  @Transform(toInt) @IsInt() @Min(1)
+  DELIVERY_BACKOFF_BASE_MS = 2000;
+
   @Transform(toInt) @IsInt() @Min(100)
   WEBHOOK_TIMEOUT_MS = 15000;
 

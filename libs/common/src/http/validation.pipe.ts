@@ -9,6 +9,9 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** class-validator errors as the API's field errors (`parent.child` paths); also for nested bodies validated by hand. */
+export { flatten as flattenValidationErrors };
+
 /** Whitelisting pipe: unknown fields are 400, every field error is listed in `errors`. */
 export const strictValidationPipe = () =>
   new ValidationPipe({

@@ -57,6 +57,13 @@ export interface OutboundRequest {
   timeoutMs?: number;
   /** Caller abort (job canceled / deadline): rejects with ABORTED and destroys the connection. */
   signal?: AbortSignal;
+  /**
+   * Default true: a pooled keep-alive connection that fails before any response is retried
+   * once on a fresh connection. Set false for calls that must never be sent twice (the
+   * server may have acted on the first one, e.g. posting a Slack message); the caller then
+   * gets the NETWORK_ERROR and decides.
+   */
+  retryStaleConnection?: boolean;
 }
 
 export interface OutboundResponse {
@@ -322,7 +329,7 @@ export class OutboundHttpClient {
           if (err instanceof OutboundError) return fail(err);
           // A pooled keep-alive connection closed by the server just as it was reused: the
           // request most likely never reached it. Retry once on a fresh connection.
-          if (!retried && !responded && outgoing.reusedSocket && STALE_SOCKET_CODES.has(err.code ?? '')) {
+          if (req.retryStaleConnection !== false && !retried && !responded && outgoing.reusedSocket && STALE_SOCKET_CODES.has(err.code ?? '')) {
             retried = true;
             attempt();
             return;

@@ -8,8 +8,8 @@ const BATCH = 500;
 
 /**
  * Postgres is the truth, Redis may lose data. Each pass, in every worker:
- * - puts back on Bull every PENDING task due within the lookahead (a no-op when Bull has it,
- *   because the Bull job id is the task id), so nothing Redis lost is lost for good;
+ * - puts back on Bull every PENDING task due within the lookahead that Bull does not hold
+ *   (the Bull job id is the task id), so nothing Redis lost is lost for good;
  * - gives back tasks whose worker died (RUNNING with an expired lease);
  * - fails RUNNING jobs past max_time_to_complete with TIMEOUT.
  */
@@ -40,8 +40,7 @@ export class ReconcilerService {
        ORDER BY run_at LIMIT $2`,
       [LOOKAHEAD_MS, BATCH],
     );
-    await this.queue.enqueueMany(rows.map((r) => ({ task_id: r.id, job_id: r.job_id, org_id: r.org_id, run_at: r.run_at })));
-    return rows.length;
+    return this.queue.enqueueMissing(rows.map((r) => ({ task_id: r.id, job_id: r.job_id, org_id: r.org_id, run_at: r.run_at })));
   }
 
   private async recoverExpiredLeases(): Promise<number> {

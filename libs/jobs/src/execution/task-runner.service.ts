@@ -52,11 +52,16 @@ export class TaskRunnerService {
       const outcome: AgentOutcome = jobType
         ? await this.execute(job, task, jobType, controller.signal)
         : { status: 'failed', error: { code: 'JOB_TYPE_NOT_FOUND', message: `Job type '${job.job_type_id}' no longer exists` } };
-      if (controller.signal.aborted) return this.onAbort(job.id, task.id, controller.signal.reason);
+      // Awaited (not `return promise`): `finally` must not drop the in-flight entry before the
+      // abort's state change is written, or a shutting-down worker closes with the task still RUNNING.
+      if (controller.signal.aborted) {
+        await this.onAbort(job.id, task.id, controller.signal.reason);
+        return;
+      }
       await this.outcomes.apply({ job, task, outputSchema: jobType?.output_schema ?? null }, outcome, 'worker');
     } catch (err) {
-      if (controller.signal.aborted) return this.onAbort(job.id, task.id, controller.signal.reason);
-      throw err;
+      if (!controller.signal.aborted) throw err;
+      await this.onAbort(job.id, task.id, controller.signal.reason);
     } finally {
       clearTimeout(deadlineTimer);
       clearInterval(leaseTimer);

@@ -1,0 +1,21 @@
+import { Module } from '@nestjs/common';
+import { ObserversModule, OrgWebhookSecrets } from '@app/observers';
+import { ChannelsModule } from '../channels.module';
+import { SlackDeliverer } from '../slack/slack-deliverer';
+import { WebhookDeliverer } from '../webhook/webhook-deliverer';
+import { WEBHOOK_SIGNER } from '../webhook/webhook-signer';
+import { ChannelPostsRepository } from './channel-posts.repository';
+import { ChannelPostsService } from './channel-posts.service';
+import { ChannelPostsReconciler } from './channel-posts.reconciler';
+
+/** Delivering results to channels: the rules, the outbox, one deliverer per platform. */
+@Module({
+  imports: [ChannelsModule, ObserversModule],
+  providers: [
+    ChannelPostsRepository, ChannelPostsService, ChannelPostsReconciler, SlackDeliverer, WebhookDeliverer,
+    // Webhook channels are signed with the org's webhook secret (with rotation), like observer webhooks.
+    { provide: WEBHOOK_SIGNER, useExisting: OrgWebhookSecrets },
+  ],
+  exports: [ChannelPostsService, ChannelPostsReconciler, ChannelPostsRepository],
+})
+export class ChannelDeliveryModule {}

@@ -1,0 +1,116 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { AppConfig, badRequest, DomainError, notFound } from '@app/common';
+import { open, seal, SecretBoxError } from '../crypto/secret-box';
+import { rowsOf } from '../sql-rows';
+import { SlackApi, SlackTeam } from './slack-api';
+import { classifySlackError } from './slack-errors';
+
+export type SlackTokenSource = 'org' | 'env';
+
+export interface SlackIntegrationView {
+  configured: boolean;
+  source: SlackTokenSource | null;
+  team_id: string | null;
+  team_name: string | null;
+}
+
+export interface SlackToken {
+  value: string;
+  source: SlackTokenSource;
+}
+
+/** The stored token does not open with the configured ENCRYPTION_KEY (the key changed). */
+export class SlackTokenUnreadableError extends Error {}
+
+const ENV_TEAM_TTL_MS = 10 * 60_000;
+
+/**
+ * An org's Slack bot token: verified with auth.test, stored AES-256-GCM sealed (bound to
+ * the org id), never returned. Orgs without their own token fall back to SLACK_BOT_TOKEN.
+ */
+@Injectable()
+export class SlackIntegrationService {
+  private readonly logger = new Logger(SlackIntegrationService.name);
+  private envTeam?: { team: SlackTeam | null; at: number };
+
+  constructor(private readonly db: DataSource, private readonly config: AppConfig, private readonly slack: SlackApi) {}
+
+  async get(orgId: string): Promise<SlackIntegrationView> {
+    const [row] = await this.db.query(`SELECT team_id, team_name FROM slack_integrations WHERE org_id = $1`, [orgId]);
+    if (row) return { configured: true, source: 'org', team_id: row.team_id, team_name: row.team_name };
+    if (this.config.SLACK_BOT_TOKEN) {
+      const team = await this.envTeamInfo();
+      return { configured: true, source: 'env', team_id: team?.team_id ?? null, team_name: team?.team_name ?? null };
+    }
+    return { configured: false, source: null, team_id: null, team_name: null };
+  }
+
+  async put(orgId: string, botToken: string): Promise<SlackIntegrationView> {
+    const team = await this.verify(botToken);
+    const sealed = seal(this.config.encryptionKey, botToken, orgId);
+    await this.db.query(
+      `INSERT INTO slack_integrations (org_id, bot_token_ciphertext, team_id, team_name, bot_user_id)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (org_id) DO UPDATE SET bot_token_ciphertext = EXCLUDED.bot_token_ciphertext, team_id = EXCLUDED.team_id,
+         team_name = EXCLUDED.team_name, bot_user_id = EXCLUDED.bot_user_id, updated_at = now()`,
+      [orgId, sealed, team.team_id, team.team_name, team.bot_user_id],
+    );
+    return { configured: true, source: 'org', team_id: team.team_id, team_name: team.team_name };
+  }
+
+  async remove(orgId: string): Promise<void> {
+    const rows = rowsOf(await this.db.query(`DELETE FROM slack_integrations WHERE org_id = $1 RETURNING org_id`, [orgId]));
+    if (!rows.length) throw notFound('SLACK_INTEGRATION_NOT_FOUND', 'This org has no Slack bot token of its own');
+  }
+
+  /** The token to post with: the org's own, else SLACK_BOT_TOKEN, else null. */
+  async tokenFor(orgId: string): Promise<SlackToken | null> {
+    const [row] = await this.db.query(`SELECT bot_token_ciphertext FROM slack_integrations WHERE org_id = $1`, [orgId]);
+    if (row) {
+      try {
+        return { value: open(this.config.encryptionKey, row.bot_token_ciphertext, orgId), source: 'org' };
+      } catch (err) {
+        if (err instanceof SecretBoxError) throw new SlackTokenUnreadableError('the stored Slack bot token cannot be decrypted with the configured ENCRYPTION_KEY; set it again');
+        throw err;
+      }
+    }
+    return this.config.SLACK_BOT_TOKEN ? { value: this.config.SLACK_BOT_TOKEN, source: 'env' } : null;
+  }
+
+  private async verify(botToken: string): Promise<SlackTeam> {
+    let team: SlackTeam;
+    try {
+      team = await this.slack.authTest(botToken);
+    } catch (err) {
+      const failure = classifySlackError(err);
+      if (failure.kind === 'permanent') {
+        throw badRequest('SLACK_TOKEN_INVALID', `Slack refused the token: ${failure.message.replace(/^Slack answered /, '')}`, [
+          { field: 'bot_token', message: 'is not a valid Slack bot token (auth.test failed)' },
+        ]);
+      }
+      this.logger.warn(`auth.test failed: ${failure.kind === 'rate_limited' ? 'rate limited' : failure.message}`);
+      throw new DomainError(502, 'SLACK_UNAVAILABLE', 'Slack could not verify the token right now; try again shortly');
+    }
+    // Slack lists the token's scopes with every answer: without chat:write every post would fail.
+    if (team.scopes && !team.scopes.includes('chat:write')) {
+      throw badRequest('SLACK_TOKEN_INVALID', 'The token lacks the chat:write scope: add it to the Slack app and reinstall it', [
+        { field: 'bot_token', message: 'needs the chat:write scope' },
+      ]);
+    }
+    return team;
+  }
+
+  /** Team of SLACK_BOT_TOKEN for GET (cached; null when Slack does not answer). */
+  private async envTeamInfo(): Promise<SlackTeam | null> {
+    if (this.envTeam && Date.now() - this.envTeam.at < ENV_TEAM_TTL_MS) return this.envTeam.team;
+    let team: SlackTeam | null = null;
+    try {
+      team = await this.slack.authTest(this.config.SLACK_BOT_TOKEN!);
+    } catch (err) {
+      this.logger.warn(`auth.test of SLACK_BOT_TOKEN failed: ${(err as Error).message}`);
+    }
+    this.envTeam = { team, at: Date.now() };
+    return team;
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * Per-process memory of schedules whose fire failed unexpectedly (not a 4xx: those are recorded
+ * and the schedule advances). They are left alone for a doubling delay, so a broken schedule is
+ * retried, but never in a hot loop.
+ */
+export class FailureBackoff {
+  private readonly entries = new Map<string, { failures: number; until: number }>();
+
+  constructor(private readonly baseMs: number, private readonly maxMs = 300_000) {}
+
+  failed(id: string): number {
+    const failures = (this.entries.get(id)?.failures ?? 0) + 1;
+    const delay = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(failures - 1, 20));
+    this.entries.set(id, { failures, until: Date.now() + delay });
+    return delay;
+  }
+
+  succeeded(id: string): void {
+    this.entries.delete(id);
+  }
+
+  /** Ids to skip now. */
+  blocked(): string[] {
+    const now = Date.now();
+    return [...this.entries].filter(([, e]) => e.until > now).map(([id]) => id);
+  }
+}

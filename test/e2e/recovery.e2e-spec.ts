@@ -1,0 +1,199 @@
+import { INestApplicationContext } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { WorkerModule } from '../../apps/worker/worker.module';
+import { TaskRunnerService } from '../../libs/jobs/src';
+import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
+import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * Postgres is the truth, Redis may lose data, workers crash and restart. The API app runs
+ * without a worker; each test starts (and stops) the worker contexts it needs.
+ */
+describe('recovery', () => {
+  let t: TestApp;
+  let agent: AgentServer;
+  const workers = new Set<INestApplicationContext>();
+
+  beforeAll(async () => {
+    [t, agent] = await Promise.all([startTestApp({ withWorker: false }), startAgentServer()]);
+  });
+  afterEach(async () => {
+    await stopWorkers();
+  });
+  afterAll(async () => {
+    await stopWorkers();
+    await agent?.close();
+    await t?.close();
+  });
+
+  async function startWorker(env: NodeJS.ProcessEnv = {}) {
+    const ctx = await NestFactory.createApplicationContext(WorkerModule.forRoot({ ...t.env, ...env }), { logger: ['error'] });
+    workers.add(ctx);
+    return ctx;
+  }
+  async function stopWorker(ctx: INestApplicationContext) {
+    workers.delete(ctx);
+    await ctx.close();
+  }
+  async function stopWorkers() {
+    await Promise.all([...workers].map(stopWorker));
+  }
+
+  /** Deletes every Redis key of this app's Bull prefix: Redis "lost its data". */
+  async function flushQueueKeys() {
+    const keys = await t.redis.keys(`${t.env.QUEUE_PREFIX}:*`);
+    if (keys.length) await t.redis.del(...keys);
+    expect(await t.redis.keys(`${t.env.QUEUE_PREFIX}:*`)).toEqual([]);
+    return keys;
+  }
+  const bullKey = (taskId: string) => `${t.env.QUEUE_PREFIX}:agent-tasks:${taskId}`;
+
+  async function orgWithToken() {
+    const org = newOrg('recov');
+    const token = await t.token(org, { SERVICES: 'WRITE' });
+    return { org, auth: { Authorization: `Bearer ${token}` } };
+  }
+
+  async function createJob(auth: Record<string, string>, org: string, jobTypeId: string, extra: Record<string, unknown> = {}) {
+    const res = await t.http().post('/services/agent-jobs').set(auth).send({
+      target_channel: { org_id: org, platform: 'slack', code: 'CRECOV' }, job_type_id: jobTypeId, ...extra,
+    });
+    expect(res.status).toBe(201);
+    return res.body.data as { job_id: string; job_status: string; scheduled_at: string; tasks: Array<{ task_id: string }> };
+  }
+
+  async function getJob(auth: Record<string, string>, id: string) {
+    const res = await t.http().get(`/services/agent-jobs/${id}`).set(auth);
+    expect(res.status).toBe(200);
+    return res.body.data;
+  }
+
+  const waitForStatus = (auth: Record<string, string>, id: string, statuses: string[], timeoutMs = 10_000) =>
+    eventually(async () => {
+      const job = await getJob(auth, id);
+      return statuses.includes(job.job_status) && job;
+    }, timeoutMs);
+
+  it('Redis loses a scheduled job: the reconciler re-enqueues it from Postgres and it runs at about its time', async () => {
+    await startWorker();
+    const { org, auth } = await orgWithToken();
+    const jt = await createHttpJobType(t, agent, auth, { id: 'on-time', behaviour: 'complete' });
+    const at = Date.now() + 3000;
+    const created = await createJob(auth, org, jt.id, { scheduled_at: new Date(at).toISOString(), params: { lost: true } });
+    expect(created.job_status).toBe('SCHEDULED');
+    const taskId = created.tasks[0].task_id;
+    expect(await t.redis.exists(bullKey(taskId))).toBe(1);
+
+    const lost = await flushQueueKeys();
+    expect(lost).toContain(bullKey(taskId));
+    // The reconciler puts it back (delayed) well before it is due.
+    await eventually(async () => (await t.redis.zscore(`${t.env.QUEUE_PREFIX}:agent-tasks:delayed`, taskId)) !== null, 2000);
+    expect(Date.now()).toBeLessThan(at);
+    expect((await getJob(auth, created.job_id)).job_status).toBe('SCHEDULED');
+
+    const job = await waitForStatus(auth, created.job_id, ['COMPLETED', 'FAILED']);
+    expect(job.job_status).toBe('COMPLETED');
+    expect(job.result).toEqual({ echo: { lost: true } });
+    const lateness = Date.parse(job.started_at) - at;
+    expect(lateness).toBeGreaterThanOrEqual(0);
+    expect(lateness).toBeLessThan(1000);
+    expect(job.tasks.map((x: { task_id: string; status: string }) => [x.task_id, x.status])).toEqual([[taskId, 'COMPLETED']]);
+    expect(agent.forJob(created.job_id).map((r) => r.body!.task_id)).toEqual([taskId]);
+  });
+
+  it('WAITING jobs whose queue entries Redis lost complete once a worker starts', async () => {
+    const { org, auth } = await orgWithToken();
+    const jt = await createHttpJobType(t, agent, auth, { id: 'orphans', behaviour: 'complete' });
+    const jobs = await Promise.all([1, 2, 3].map((i) => createJob(auth, org, jt.id, { params: { i } })));
+    for (const j of jobs) {
+      expect(j.job_status).toBe('WAITING');
+      expect(await t.redis.exists(bullKey(j.tasks[0].task_id))).toBe(1);
+    }
+    await flushQueueKeys();
+
+    await startWorker();
+    const done = await Promise.all(jobs.map((j) => waitForStatus(auth, j.job_id, ['COMPLETED', 'FAILED'])));
+    expect(done.map((j) => j.job_status)).toEqual(['COMPLETED', 'COMPLETED', 'COMPLETED']);
+    expect(done.map((j) => j.result)).toEqual([{ echo: { i: 1 } }, { echo: { i: 2 } }, { echo: { i: 3 } }]);
+    for (const j of jobs) expect(agent.forJob(j.job_id)).toHaveLength(1);
+  });
+
+  it('a task left RUNNING by a crashed worker (expired lease, no Bull job) is recovered and run with the same task id', async () => {
+    const { org, auth } = await orgWithToken();
+    const jt = await createHttpJobType(t, agent, auth, { id: 'crashed', behaviour: 'complete' });
+    const created = await createJob(auth, org, jt.id, { params: { crash: 1 } });
+    const taskId = created.tasks[0].task_id;
+    // What a worker that died mid-call leaves behind: the task RUNNING with a lease that ran
+    // out, the job RUNNING with its deadline far away, and nothing in Redis.
+    await flushQueueKeys();
+    await t.db.query(
+      `UPDATE tasks SET status = 'RUNNING', started_at = now() - interval '2 minutes',
+              lease_expires_at = now() - interval '1 minute' WHERE id = $1`,
+      [taskId],
+    );
+    await t.db.query(
+      `UPDATE jobs SET status = 'RUNNING', started_at = now() - interval '2 minutes',
+              deadline_at = now() + interval '1 hour' WHERE id = $1`,
+      [created.job_id],
+    );
+    expect((await getJob(auth, created.job_id)).job_status).toBe('RUNNING');
+
+    await startWorker();
+    const job = await waitForStatus(auth, created.job_id, ['COMPLETED', 'FAILED']);
+    expect(job.job_status).toBe('COMPLETED');
+    expect(job.result).toEqual({ echo: { crash: 1 } });
+    expect(job.tasks.map((x: { task_id: string; status: string; attempt: number }) => [x.task_id, x.attempt, x.status])).toEqual([[taskId, 1, 'COMPLETED']]);
+    const seen = agent.forJob(created.job_id);
+    expect(seen).toHaveLength(1);
+    expect(seen[0].body!.task_id).toBe(taskId);
+    expect(seen[0].headers['webhook-id']).toBe(taskId);
+    expect(seen[0].headers['idempotency-key']).toBe(taskId);
+    expect(seen[0].verified).toBe(true);
+  });
+
+  it('graceful shutdown hands a running task back (PENDING) and another worker completes it, with the same task id', async () => {
+    const { org, auth } = await orgWithToken();
+    const jt = await createHttpJobType(t, agent, auth, { id: 'handover', behaviour: 'sleep-first' });
+    const first = await startWorker({ SHUTDOWN_GRACE_MS: '200' });
+    const created = await createJob(auth, org, jt.id, { params: { handover: true } });
+    const taskId = created.tasks[0].task_id;
+    const req1 = await eventually(async () => agent.forJob(created.job_id)[0]);
+    expect(req1.body!.task_id).toBe(taskId);
+
+    const closing = Date.now();
+    await stopWorker(first);
+    expect(Date.now() - closing).toBeLessThan(5000);
+    await eventually(async () => req1.aborted, 2000, 10);
+    // No worker runs now: what Postgres holds is what the closed worker left.
+    const { rows } = await t.db.query(`SELECT status, lease_expires_at, started_at FROM tasks WHERE id = $1`, [taskId]);
+    expect(rows[0]).toMatchObject({ status: 'PENDING', lease_expires_at: null, started_at: null });
+    expect((await getJob(auth, created.job_id)).job_status).toBe('RUNNING');
+
+    const resumed = Date.now();
+    await startWorker();
+    const job = await waitForStatus(auth, created.job_id, ['COMPLETED', 'FAILED']);
+    // Picked up at once, not after the 30 s lease would have run out.
+    expect(Date.now() - resumed).toBeLessThan(5000);
+    expect(job.job_status).toBe('COMPLETED');
+    expect(job.result).toEqual({ echo: { handover: true } });
+    expect(job.tasks.map((x: { task_id: string; status: string }) => [x.task_id, x.status])).toEqual([[taskId, 'COMPLETED']]);
+    const seen = agent.forJob(created.job_id);
+    expect(seen.map((r) => r.body!.task_id)).toEqual([taskId, taskId]);
+    expect(seen.map((r) => r.body!.attempt)).toEqual([1, 1]);
+  });
+
+  it('a task delivered twice (Bull is at-least-once), even to two workers at once, calls its agent once', async () => {
+    const { org, auth } = await orgWithToken();
+    const jt = await createHttpJobType(t, agent, auth, { id: 'dupes', behaviour: 'late-complete', query: { after_ms: 300 } });
+    const [a, b] = await Promise.all([startWorker(), startWorker()]);
+    const created = await createJob(auth, org, jt.id);
+    const payload = { org_id: org, job_id: created.job_id, task_id: created.tasks[0].task_id };
+    // The queue delivers it once; these are the redeliveries of a stalled job, on both workers.
+    await Promise.all([a.get(TaskRunnerService).run(payload), b.get(TaskRunnerService).run(payload), a.get(TaskRunnerService).run(payload)]);
+    const job = await waitForStatus(auth, created.job_id, ['COMPLETED', 'FAILED']);
+    expect(job.job_status).toBe('COMPLETED');
+    await b.get(TaskRunnerService).run(payload); // and once more after it finished
+    expect(agent.forJob(created.job_id)).toHaveLength(1);
+    expect(job.tasks.map((x: { status: string }) => x.status)).toEqual(['COMPLETED']);
+  });
+});
