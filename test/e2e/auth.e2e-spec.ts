@@ -1,22 +1,11 @@
 import { createHmac, generateKeyPairSync } from 'node:crypto';
 import * as jwt from 'jsonwebtoken';
-import type { Response } from 'supertest';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { expectProblem } from '../support/problem';
+import { bearer, eventually, newOrg, startTestApp, TestApp, tokenId } from '../support/test-app';
 import { TEST_JWT_SECRET } from '../support/test-env';
 
 const ISS = 'agent-jobs';
 const AUD = 'agent-jobs-api';
-
-/** Every error is RFC 9457 problem+json with the spec's members. */
-function expectProblem(res: Response, status: number, code?: string): void {
-  expect({ status: res.status, body: res.body }).toEqual(expect.objectContaining({ status }));
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toEqual(expect.objectContaining({
-    type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code: expect.any(String),
-  }));
-  if (code) expect(res.body.code).toBe(code);
-  expect(JSON.stringify(res.body)).not.toMatch(/\n\s+at |QueryFailedError|node_modules/);
-}
 
 const b64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 /** HS256 by hand, for payloads jsonwebtoken would refuse to sign. */
@@ -24,8 +13,6 @@ const rawSign = (payload: object) => {
   const body = `${b64url({ alg: 'HS256', typ: 'JWT' })}.${b64url(payload)}`;
   return `${body}.${createHmac('sha256', TEST_JWT_SECRET).update(body).digest('base64url')}`;
 };
-const tokenId = (token: string) => (jwt.decode(token) as jwt.JwtPayload).sub as string;
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
 describe('auth', () => {
   let t: TestApp;

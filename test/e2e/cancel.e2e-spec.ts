@@ -1,10 +1,10 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import * as jwt from 'jsonwebtoken';
 import { WorkerModule } from '../../apps/worker/worker.module';
 import { InFlightTasks } from '../../libs/jobs/src';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { jobsApi } from '../support/jobs';
+import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Cancel, with the API and the worker in separate Nest contexts (as separate processes in
@@ -26,33 +26,7 @@ describe('cancel', () => {
 
   const bullKey = (taskId: string) => `${t.env.QUEUE_PREFIX}:agent-tasks:${taskId}`;
 
-  async function orgWithToken() {
-    const org = newOrg('cancel');
-    const token = await t.token(org, { SERVICES: 'WRITE' });
-    const tokenId = (jwt.decode(token) as { sub: string }).sub;
-    return { org, token, tokenId, auth: { Authorization: `Bearer ${token}` } };
-  }
-
-  async function createJob(auth: Record<string, string>, org: string, jobTypeId: string, extra: Record<string, unknown> = {}) {
-    const res = await t.http().post('/services/agent-jobs').set(auth).send({
-      target_channel: { org_id: org, platform: 'slack', code: 'CCANCEL' }, job_type_id: jobTypeId, ...extra,
-    });
-    expect(res.status).toBe(201);
-    return res.body.data as { job_id: string; job_status: string; tasks: Array<{ task_id: string }> };
-  }
-
-  async function getJob(auth: Record<string, string>, id: string) {
-    const res = await t.http().get(`/services/agent-jobs/${id}`).set(auth);
-    expect(res.status).toBe(200);
-    return res.body.data;
-  }
-
-  /** The job's status transitions (the history also carries delivery notes, where from === to). */
-  async function transitions(auth: Record<string, string>, id: string) {
-    const res = await t.http().get(`/services/agent-jobs/${id}/events`).set(auth);
-    expect(res.status).toBe(200);
-    return (res.body.data as Array<{ from: string | null; to: string; actor: string; reason: string | null }>).filter((e) => e.from !== e.to);
-  }
+  const { orgWithToken, createJob, getJob, transitions } = jobsApi(() => t, { orgLabel: 'cancel', channelCode: 'CCANCEL' });
 
   const cancel = (auth: Record<string, string>, id: string, reason?: string) =>
     t.http().delete(`/services/agent-jobs/${id}`).set(auth).send(reason === undefined ? {} : { reason });

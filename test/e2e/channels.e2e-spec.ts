@@ -1,14 +1,7 @@
-import type { Response } from 'supertest';
-import { newOrg, startTestApp, TestApp } from '../support/test-app';
+import { expectProblem } from '../support/problem';
+import { bearer, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 
 type Auth = Record<string, string>;
-const bearer = (token: string): Auth => ({ Authorization: `Bearer ${token}` });
-const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
-
-function expectProblem(res: Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-}
 
 /** Channels are upserted from jobs' target_channel; validated per platform; listed per org. */
 describe('channels', () => {

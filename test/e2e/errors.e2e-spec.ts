@@ -1,25 +1,6 @@
 import type { Response } from 'supertest';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
-
-/** Nothing the service answers may leak internals. */
-const LEAKS = /\n\s+at |\bat [\w.]+ \(|QueryFailedError|node_modules|\.ts:\d+|\bSELECT\b|\bINSERT\b|\bUPDATE\b|\bWHERE\b|relation "|violates|syntax error at|invalid input syntax|byte sequence|TypeError|Cannot read prop/;
-
-function expectNoLeak(res: Response): void {
-  expect(res.status).toBeLessThan(500);
-  expect(res.text ?? '').not.toMatch(LEAKS);
-}
-
-function expectProblem(res: Response, status: number, code?: string): void {
-  expect({ status: res.status, body: res.body }).toEqual(expect.objectContaining({ status }));
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toEqual(expect.objectContaining({
-    type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code: expect.any(String),
-  }));
-  if (code) expect(res.body.code).toBe(code);
-  expectNoLeak(res);
-}
-
-const fieldsOf = (res: Response): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
+import { expectProblem, fieldsOf } from '../support/problem';
+import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 
 function expectFieldError(res: Response, field: string | RegExp): void {
   expectProblem(res, 400);
@@ -27,9 +8,6 @@ function expectFieldError(res: Response, field: string | RegExp): void {
     expect.objectContaining({ field: typeof field === 'string' ? field : expect.stringMatching(field), message: expect.any(String) }),
   ]));
 }
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 
 describe('errors', () => {
   let t: TestApp;

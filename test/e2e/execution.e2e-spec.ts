@@ -1,5 +1,6 @@
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { jobsApi } from '../support/jobs';
+import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 /** Task execution end to end: the real worker calling a real (local) HTTP agent. */
 describe('execution', () => {
@@ -14,39 +15,7 @@ describe('execution', () => {
     await t?.close();
   });
 
-  async function orgWithToken() {
-    const org = newOrg('exec');
-    const token = await t.token(org, { SERVICES: 'WRITE' });
-    return { org, token, auth: { Authorization: `Bearer ${token}` } };
-  }
-
-  async function createJob(auth: Record<string, string>, org: string, jobTypeId: string, extra: Record<string, unknown> = {}) {
-    const res = await t.http().post('/services/agent-jobs').set(auth).send({
-      target_channel: { org_id: org, platform: 'slack', code: 'CEXEC' }, job_type_id: jobTypeId, ...extra,
-    });
-    expect(res.status).toBe(201);
-    return res.body.data as { job_id: string; tasks: Array<{ task_id: string }>; job_status: string };
-  }
-
-  async function getJob(auth: Record<string, string>, id: string) {
-    const res = await t.http().get(`/services/agent-jobs/${id}`).set(auth);
-    expect(res.status).toBe(200);
-    return res.body.data;
-  }
-
-  const waitForStatus = (auth: Record<string, string>, id: string, statuses: string[], timeoutMs = 10_000) =>
-    eventually(async () => {
-      const job = await getJob(auth, id);
-      return statuses.includes(job.job_status) && job;
-    }, timeoutMs);
-
-  /** The job's status transitions (the history also carries delivery notes, where from === to). */
-  async function events(auth: Record<string, string>, id: string) {
-    const res = await t.http().get(`/services/agent-jobs/${id}/events`).set(auth);
-    expect(res.status).toBe(200);
-    return (res.body.data as Array<{ from: string | null; to: string; actor: string; reason: string | null; task_id: string | null }>)
-      .filter((e) => e.from !== e.to);
-  }
+  const { orgWithToken, createJob, getJob, waitForStatus, transitions: events } = jobsApi(() => t, { orgLabel: 'exec', channelCode: 'CEXEC' });
 
   it('completes: the result is stored, the agent verified the signature, events WAITING→RUNNING→COMPLETED by the worker', async () => {
     const { org, auth } = await orgWithToken();

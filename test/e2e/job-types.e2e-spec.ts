@@ -1,20 +1,7 @@
-import type { Response } from 'supertest';
 import { SERVICE_DEFAULT_CONFIG } from '../../libs/job-types/src/job-config';
-import { newOrg, startTestApp, TestApp } from '../support/test-app';
+import { expectProblem, fieldsOf } from '../support/problem';
+import { bearer, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 
-function expectProblem(res: Response, status: number, code?: string): void {
-  expect({ status: res.status, body: res.body }).toEqual(expect.objectContaining({ status }));
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toEqual(expect.objectContaining({
-    type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code: expect.any(String),
-  }));
-  if (code) expect(res.body.code).toBe(code);
-  expect(res.text).not.toMatch(/\n\s+at |QueryFailedError|duplicate key|violates/);
-}
-
-const fieldsOf = (res: Response): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 describe('job types', () => {

@@ -1,20 +1,8 @@
-import * as jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
 import { SERVICE_DEFAULT_CONFIG } from '../../libs/job-types/src/job-config';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { expectProblem, fieldsOf } from '../support/problem';
+import { bearer, eventually, newOrg, startTestApp, TestApp, tokenId } from '../support/test-app';
 
-function expectProblem(res: Response, status: number, code?: string): void {
-  expect({ status: res.status, body: res.body }).toEqual(expect.objectContaining({ status }));
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toEqual(expect.objectContaining({
-    type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code: expect.any(String),
-  }));
-  if (code) expect(res.body.code).toBe(code);
-}
-
-const fieldsOf = (res: Response): string[] => (res.body.errors ?? []).map((e: { field: string }) => e.field);
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const tokenId = (token: string) => (jwt.decode(token) as jwt.JwtPayload).sub as string;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const HOUR = 3600_000;
 

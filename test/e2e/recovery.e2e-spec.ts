@@ -3,7 +3,8 @@ import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from '../../apps/worker/worker.module';
 import { TaskRunnerService } from '../../libs/jobs/src';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { jobsApi } from '../support/jobs';
+import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Postgres is the truth, Redis may lose data, workers crash and restart. The API app runs
@@ -48,31 +49,7 @@ describe('recovery', () => {
   }
   const bullKey = (taskId: string) => `${t.env.QUEUE_PREFIX}:agent-tasks:${taskId}`;
 
-  async function orgWithToken() {
-    const org = newOrg('recov');
-    const token = await t.token(org, { SERVICES: 'WRITE' });
-    return { org, auth: { Authorization: `Bearer ${token}` } };
-  }
-
-  async function createJob(auth: Record<string, string>, org: string, jobTypeId: string, extra: Record<string, unknown> = {}) {
-    const res = await t.http().post('/services/agent-jobs').set(auth).send({
-      target_channel: { org_id: org, platform: 'slack', code: 'CRECOV' }, job_type_id: jobTypeId, ...extra,
-    });
-    expect(res.status).toBe(201);
-    return res.body.data as { job_id: string; job_status: string; scheduled_at: string; tasks: Array<{ task_id: string }> };
-  }
-
-  async function getJob(auth: Record<string, string>, id: string) {
-    const res = await t.http().get(`/services/agent-jobs/${id}`).set(auth);
-    expect(res.status).toBe(200);
-    return res.body.data;
-  }
-
-  const waitForStatus = (auth: Record<string, string>, id: string, statuses: string[], timeoutMs = 10_000) =>
-    eventually(async () => {
-      const job = await getJob(auth, id);
-      return statuses.includes(job.job_status) && job;
-    }, timeoutMs);
+  const { orgWithToken, createJob, getJob, waitForStatus } = jobsApi(() => t, { orgLabel: 'recov', channelCode: 'CRECOV' });
 
   it('Redis loses a scheduled job: the reconciler re-enqueues it from Postgres and it runs at about its time', async () => {
     await startWorker();

@@ -1,21 +1,13 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { Response } from 'supertest';
 import { WorkerModule } from '../../apps/worker/worker.module';
+import { expectProblem, fieldsOf } from '../support/problem';
 import { SlackServer, startSlackServer } from '../support/slack-server';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
 /** Recurring schedules: the API, firing on time and exactly once, pause/resume, missed fires. */
 
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function expectProblem(res: Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-}
-
-const fields = (res: Response) => (res.body.errors ?? []).map((e: { field: string }) => e.field);
 
 /** Paris wall-clock time of an instant, from Intl alone (no cron library): "YYYY-MM-DD HH:MM:SS". */
 function parisWallClock(at: Date): string {
@@ -184,36 +176,36 @@ describe('schedules', () => {
         } else {
           expectProblem(res, 400, 'INVALID_CRON');
         }
-        expect(fields(res)).toContain('cron');
+        expect(fieldsOf(res)).toContain('cron');
       }
       for (const timezone of ['Mars/Olympus', '+02:00', 'Paris']) {
         const res = await create({ ...base, timezone });
         expectProblem(res, 400, 'INVALID_TIMEZONE');
-        expect(fields(res)).toEqual(['timezone']);
+        expect(fieldsOf(res)).toEqual(['timezone']);
       }
       // Every field error at once; the code names the cron problem first.
       const both = await create({ ...base, cron: 'x', timezone: 'Nowhere/Land', job: { job_type_id: 'echo' } });
       expectProblem(both, 400, 'INVALID_CRON');
-      expect(fields(both)).toEqual(expect.arrayContaining(['cron', 'timezone', 'job.target_channel']));
+      expect(fieldsOf(both)).toEqual(expect.arrayContaining(['cron', 'timezone', 'job.target_channel']));
 
       const badJob = await create({
         ...base,
         job: { target_channel: { org_id: orgA, platform: 'carrier-pigeon', code: 'C1' }, job_type_id: 7, extra: true, config: 'x' },
       });
       expectProblem(badJob, 400, 'VALIDATION_ERROR');
-      expect(fields(badJob)).toEqual(expect.arrayContaining(['job.target_channel.platform', 'job.job_type_id', 'job.extra', 'job.config']));
+      expect(fieldsOf(badJob)).toEqual(expect.arrayContaining(['job.target_channel.platform', 'job.job_type_id', 'job.extra', 'job.config']));
       const scheduled = await create({ ...base, job: echoJob({ scheduled_at: new Date(Date.now() + 60_000).toISOString() }) });
       expectProblem(scheduled, 400, 'VALIDATION_ERROR');
-      expect(fields(scheduled)).toEqual(['job.scheduled_at']);
+      expect(fieldsOf(scheduled)).toEqual(['job.scheduled_at']);
       const channel = await create({ ...base, job: echoJob({ target_channel: { org_id: orgA, platform: 'slack', code: '#general' } }) });
       expectProblem(channel, 400, 'VALIDATION_ERROR');
-      expect(fields(channel)).toEqual(['job.target_channel.code']);
+      expect(fieldsOf(channel)).toEqual(['job.target_channel.code']);
       const params = await create({ ...base, job: echoJob({ job_type_id: 'strict', params: { n: 'one' } }) });
       expectProblem(params, 400, 'VALIDATION_ERROR');
-      expect(fields(params)).toEqual(['job.params.n']);
+      expect(fieldsOf(params)).toEqual(['job.params.n']);
       const config = await create({ ...base, job: echoJob({ config: { max_task_retries: -1 } }) });
       expectProblem(config, 400, 'VALIDATION_ERROR');
-      expect(fields(config)).toEqual(['job.config.max_task_retries']);
+      expect(fieldsOf(config)).toEqual(['job.config.max_task_retries']);
 
       expectProblem(await create({ ...base, job: echoJob({ job_type_id: 'no-such-type' }) }), 404, 'JOB_TYPE_NOT_FOUND');
       expectProblem(await create({ ...base, job: echoJob({ job_type_id: 'b-only' }) }), 404, 'JOB_TYPE_NOT_FOUND');
@@ -232,7 +224,7 @@ describe('schedules', () => {
       }
       const patchJob = await t.http().patch(`/services/schedules/${ok.id}`).set(a).send({ job: { ...echoJob(), target_channel: { org_id: orgA } } });
       expectProblem(patchJob, 400, 'VALIDATION_ERROR');
-      expect(fields(patchJob)).toEqual(expect.arrayContaining(['job.target_channel.platform', 'job.target_channel.code']));
+      expect(fieldsOf(patchJob)).toEqual(expect.arrayContaining(['job.target_channel.platform', 'job.target_channel.code']));
       expectProblem(await t.http().patch(`/services/schedules/${ok.id}`).set(a).send({ job: echoJob({ job_type_id: 'gone' }) }), 404, 'JOB_TYPE_NOT_FOUND');
       const after = await t.http().get(`/services/schedules/${ok.id}`).set(a);
       expect(after.body.data).toEqual(ok);

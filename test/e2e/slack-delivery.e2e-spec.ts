@@ -1,18 +1,11 @@
-import type { Response } from 'supertest';
 import { createHttpJobType, startAgentServer, AgentServer } from '../support/agent-server';
+import { expectProblem } from '../support/problem';
 import { SlackServer, startSlackServer } from '../support/slack-server';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
 type Auth = Record<string, string>;
 interface Delivery { status: string; platform: string; channel: string; ts: string | null; attempts: number; error: { code: string; message: string } | null }
 interface JobEvent { from: string | null; to: string; actor: string; reason: string | null; task_id: string | null }
-
-const bearer = (token: string): Auth => ({ Authorization: `Bearer ${token}` });
-
-function expectProblem(res: Response, status: number, code: string): void {
-  expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-}
 
 describe('Slack delivery', () => {
   let slack: SlackServer;

@@ -1,19 +1,6 @@
-import * as jwt from 'jsonwebtoken';
 import type { Response } from 'supertest';
-import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
-
-function expectProblem(res: Response, status: number, code?: string): void {
-  expect({ status: res.status, body: res.body }).toEqual(expect.objectContaining({ status }));
-  expect(res.headers['content-type']).toMatch(/^application\/problem\+json/);
-  expect(res.body).toEqual(expect.objectContaining({
-    type: expect.any(String), title: expect.any(String), status, detail: expect.any(String), code: expect.any(String),
-  }));
-  if (code) expect(res.body.code).toBe(code);
-}
-
-const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
-const tokenId = (token: string) => (jwt.decode(token) as jwt.JwtPayload).sub as string;
-const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
+import { expectProblem } from '../support/problem';
+import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp, tokenId } from '../support/test-app';
 
 /** Values only org A's records hold: none of them may appear in an answer to org B. */
 const A_SECRET_PARAM = 'a-private-param-7f3c';

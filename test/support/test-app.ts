@@ -1,4 +1,5 @@
 import { INestApplication } from '@nestjs/common';
+import * as jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
 import { Client, Pool } from 'pg';
@@ -86,6 +87,15 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
 
 /** A unique org id per call, so tests never see each other's rows. */
 export const newOrg = (label = 'org') => `${label}-${randomBytes(4).toString('hex')}`;
+
+/** The Authorization header for a token. */
+export const bearer = (token: string): Record<string, string> => ({ Authorization: `Bearer ${token}` });
+
+/** A token's id (its `sub`), as the tokens API names it. */
+export const tokenId = (token: string) => (jwt.decode(token) as jwt.JwtPayload).sub as string;
+
+/** An ISO timestamp one hour from now (a `scheduled_at` that is not due yet). */
+export const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
 
 /** Polls until `check` returns a truthy value or the time runs out (then throws with the last value). */
 export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {

@@ -8,3 +8,4 @@ export * from './job-transitions.repository';
 export * from './jobs-create.service';
 export * from './jobs.module';
 export * from './jobs-http.module';
+export * from './webhook-urls';

@@ -3,13 +3,14 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { Principal, actorOf } from '@app/auth';
 import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
-import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
+import { OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
 import { ChannelsService } from '@app/channels';
 import { TaskQueue } from '@app/queue';
 import { CreateJobDto } from './dto/create-job.dto';
 import type { JobRow } from './job-rows';
 import { TERMINAL_STATUSES } from './job-status';
+import { assertWebhookUrlsAllowed, jobWebhookUrls } from './webhook-urls';
 
 const IDEMPOTENCY_TTL_HOURS = 24;
 export const MAX_DELAY_MINUTES = 7 * 24 * 60;
@@ -62,7 +63,7 @@ export class JobsCreateService {
     errors.push(...checkConfig(body.config, 'config'));
     errors.push(...this.schemas.validate(jobType.params_schema, body.params ?? {}, 'params'));
     if (errors.length) throw validationFailed(errors);
-    await this.checkUrls(body);
+    await assertWebhookUrlsAllowed(this.outbound, jobWebhookUrls(body));
     await this.channels.prepare(caller.orgId, body.target_channel);
     if (body.parent_job_id) await this.checkParent(caller.orgId, body.parent_job_id);
 
@@ -147,22 +148,6 @@ export class JobsCreateService {
     }
     const { request_hash: _, ...job } = rows[0];
     return job as JobRow;
-  }
-
-  private async checkUrls(body: CreateJobDto): Promise<void> {
-    const urls: Array<[string, string]> = [];
-    if (body.callback_url) urls.push(['callback_url', body.callback_url]);
-    body.observers?.forEach((o, i) => urls.push([`observers.${i}.url`, o.url]));
-    const errors: FieldError[] = [];
-    for (const [field, url] of urls) {
-      try {
-        await this.outbound.assertUrlAllowed(url);
-      } catch (err) {
-        if (!(err instanceof OutboundError)) throw err;
-        errors.push({ field, message: err.message });
-      }
-    }
-    if (errors.length) throw new DomainError(400, 'OUTBOUND_URL_REFUSED', 'A webhook URL is not allowed', errors);
   }
 
   private async checkParent(orgId: string, parentId: string): Promise<void> {

@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
-import { DomainError, FieldError, flattenValidationErrors, forbidden, validationFailed } from '@app/common';
-import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
+import { FieldError, flattenValidationErrors, forbidden, validationFailed } from '@app/common';
+import { OutboundHttpClient } from '@app/common/outbound';
 import { checkTargetChannel } from '@app/channels';
 import { checkConfig, JobTypesService, JsonSchemas } from '@app/job-types';
-import { CreateJobDto } from '@app/jobs';
+import { assertWebhookUrlsAllowed, CreateJobDto, jobWebhookUrls, UrlField } from '@app/jobs';
 
 /**
  * A schedule's `job` is a create-job body (POST /services/agent-jobs), checked the same way
@@ -52,19 +52,9 @@ export class ScheduleJobValidator {
   }
 
   private async checkUrls(job: CreateJobDto): Promise<void> {
-    const urls: Array<[string, string]> = [];
-    if (job.target_channel.platform === 'webhook') urls.push(['job.target_channel.data.url', String(job.target_channel.data?.url)]);
-    if (job.callback_url) urls.push(['job.callback_url', job.callback_url]);
-    job.observers?.forEach((o, i) => urls.push([`job.observers.${i}.url`, o.url]));
-    const errors: FieldError[] = [];
-    for (const [field, url] of urls) {
-      try {
-        await this.outbound.assertUrlAllowed(url);
-      } catch (err) {
-        if (!(err instanceof OutboundError)) throw err;
-        errors.push({ field, message: err.message });
-      }
-    }
-    if (errors.length) throw new DomainError(400, 'OUTBOUND_URL_REFUSED', 'A webhook URL is not allowed', errors);
+    const channelUrl: UrlField[] = job.target_channel.platform === 'webhook'
+      ? [['job.target_channel.data.url', String(job.target_channel.data?.url)]]
+      : [];
+    await assertWebhookUrlsAllowed(this.outbound, [...channelUrl, ...jobWebhookUrls(job, 'job.')]);
   }
 }

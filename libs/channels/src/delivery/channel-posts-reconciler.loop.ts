@@ -1,33 +1,26 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { AppConfig } from '@app/common';
+import { AppConfig, PeriodicTask } from '@app/common';
 import { ChannelPostsReconciler } from './channel-posts.reconciler';
 
 /** Runs a channel-posts reconciler pass every RECONCILE_INTERVAL_MS, never two at once. */
 @Injectable()
 export class ChannelPostsReconcilerLoop implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly logger = new Logger(ChannelPostsReconcilerLoop.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
-  private stopped = false;
+  private readonly task: PeriodicTask;
 
-  constructor(private readonly reconciler: ChannelPostsReconciler, private readonly config: AppConfig) {}
+  constructor(reconciler: ChannelPostsReconciler, config: AppConfig) {
+    this.task = new PeriodicTask({
+      name: 'channel posts reconcile pass',
+      intervalMs: () => config.RECONCILE_INTERVAL_MS,
+      pass: () => reconciler.pass(),
+      logger: new Logger(ChannelPostsReconcilerLoop.name),
+    });
+  }
 
   onApplicationBootstrap(): void {
-    this.schedule(0);
+    this.task.start();
   }
 
-  private schedule(delay: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.reconciler.pass()
-        .catch((err) => this.logger.warn(`channel posts reconcile pass failed: ${(err as Error).message}`))
-        .finally(() => this.schedule(this.config.RECONCILE_INTERVAL_MS));
-    }, delay);
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 }

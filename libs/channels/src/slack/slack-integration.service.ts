@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig, badRequest, DomainError, notFound } from '@app/common';
-import { open, seal, SecretBoxError } from '../crypto/secret-box';
+import { open, seal, SecretBoxError } from '@app/common/crypto';
 import { rowsOf } from '../sql-rows';
 import { SlackApi, SlackTeam } from './slack-api';
 import { classifySlackError } from './slack-errors';

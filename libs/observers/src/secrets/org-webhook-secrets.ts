@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { AppConfig, conflict, notFound } from '@app/common';
-import { SecretCipher } from './secret-cipher';
+import * as secretBox from '@app/common/crypto';
 
 /** How long a rotated-out secret keeps signing, so receivers can switch over. */
 export const ROTATION_GRACE_HOURS = 24;
@@ -30,11 +30,7 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
  */
 @Injectable()
 export class OrgWebhookSecrets {
-  private readonly cipher: SecretCipher;
-
-  constructor(private readonly db: DataSource, config: AppConfig) {
-    this.cipher = new SecretCipher(config.encryptionKey);
-  }
+  constructor(private readonly db: DataSource, private readonly config: AppConfig) {}
 
   /** The secrets deliveries are signed with: the current one first, then the previous one during its grace. */
   async secretsFor(orgId: string): Promise<string[]> {
@@ -126,11 +122,11 @@ export class OrgWebhookSecrets {
   }
 
   private seal(orgId: string, secret: string): string {
-    return this.cipher.encrypt(secret, `org-webhook-secret:${orgId}`);
+    return secretBox.seal(this.config.encryptionKey, secret, `org-webhook-secret:${orgId}`);
   }
 
   private open(orgId: string, stored: string): string {
     // A plain whsec_ value (set by hand by an operator) is accepted as is.
-    return stored.startsWith('whsec_') ? stored : this.cipher.decrypt(stored, `org-webhook-secret:${orgId}`);
+    return stored.startsWith('whsec_') ? stored : secretBox.open(this.config.encryptionKey, stored, `org-webhook-secret:${orgId}`);
   }
 }

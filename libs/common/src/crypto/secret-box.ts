@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 /**
- * AES-256-GCM for secrets at rest (Slack bot tokens). A sealed value is
+ * AES-256-GCM for secrets at rest (orgs' Slack bot tokens and webhook signing secrets), with
+ * config.encryptionKey as the key. A sealed value is
  * `v1.<iv>.<tag>.<ciphertext>` (base64url parts): a random 96-bit IV per value, the
  * 128-bit auth tag, and the ciphertext. `context` is bound as additional authenticated
  * data (e.g. the org id), so a value copied to another org's row does not open.
