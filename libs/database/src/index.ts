@@ -2,3 +2,4 @@ export * from './database.module';
 export * from './data-source-options';
 export * from './ensure-database';
 export * from './run-migrations';
+export * from './prepared-query';

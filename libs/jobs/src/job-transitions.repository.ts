@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '@app/database';
 import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
 import type { JobRow, TaskRow } from './job-rows';
 
@@ -51,7 +52,8 @@ export class JobTransitionsRepository {
 
   /** PENDING (or RUNNING with an expired lease) -> RUNNING, and the job WAITING/SCHEDULED -> RUNNING. */
   async claimTask(jobId: string, taskId: string, leaseMs: number): Promise<ClaimedTask | null> {
-    const rows = await this.db.query(
+    // Prepared: the hottest statements of the lifecycle are planned once per connection.
+    const rows = await preparedQuery<Record<string, any>>(this.db, 
       `WITH job AS (
          SELECT * FROM jobs WHERE id = $1 FOR UPDATE
        ), task AS (
@@ -91,7 +93,7 @@ export class JobTransitionsRepository {
    * A completed task also leaves a channel post in the outbox (`posted`).
    */
   async finishTask(f: TaskFinish): Promise<{ applied: boolean; posted: boolean }> {
-    const rows = await this.db.query(
+    const rows = await preparedQuery<Record<string, any>>(this.db, 
       `WITH job AS (
          SELECT id, org_id, status, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id = $1 FOR UPDATE
        ), task AS (

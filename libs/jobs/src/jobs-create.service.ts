@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
+import { preparedQuery } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
 import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
 import { OutboundHttpClient } from '@app/common/outbound';
@@ -115,7 +116,7 @@ export class JobsCreateService {
         SELECT j.id, j.org_id, NULL, j.status, j.created_at, $15, true FROM j
       )
       SELECT * FROM j`;
-    if (!p.idempotency) return (await this.db.query(insertSql, params))[0];
+    if (!p.idempotency) return (await preparedQuery<JobRow>(this.db, insertSql, params))[0];
 
     return this.db.transaction(async (em) => {
       const [job] = await em.query(insertSql, params);

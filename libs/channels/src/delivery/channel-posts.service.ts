@@ -43,7 +43,8 @@ export class ChannelPostsService {
       // Wait for the earlier post: about when it is due again (it kicks this one when it finishes).
       const wait = Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, claim.retryInMs + 250));
       await this.posts.defer(p.org_id, p.task_id, wait);
-      await this.queue.enqueue(p, wait, `w${Date.now()}`);
+      // Named by the second it is due in, so repeated deferrals of one post share a Bull job.
+      await this.queue.enqueue(p, wait, `w${Math.ceil((Date.now() + wait) / 1000)}`);
       return;
     }
     if (claim.state === 'busy' && claim.dueInMs <= MAX_WAIT_MS) {

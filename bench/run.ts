@@ -1,0 +1,103 @@
+/**
+ * Agent Jobs benchmark: prints figures against the targets, never asserts them.
+ *
+ *   npm run bench                          # all four scenarios
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e (comma-separated works)
+ *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
+ *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
+ *
+ * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
+ * --rows 1000000 --pages 200 --limit 50 (list), --worker-concurrency N --db-pool N
+ * --ceiling-n 20000 (e2e), --mode single|split (schedule, e2e), --keep (keep throwaway DBs),
+ * --async-commit (e2e experiment: synchronous_commit = off on the bench database).
+ * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
+ */
+import os from 'node:os';
+import {
+  BenchOptions, cleanAllPrefixes, cleanStaleRuns, closeSink, environmentFloor, killChildren, PG_ADMIN_URL, REDIS_URL, sharedSink,
+} from './harness';
+import { createLatency } from './create-latency';
+import { e2eThroughput } from './e2e-throughput';
+import { listAtScale } from './list-at-scale';
+import { scheduleLag } from './schedule-lag';
+import { heading, printLatency, printSummary, summarize } from './stats';
+
+const SCENARIOS: Record<string, { run: (o: BenchOptions) => Promise<void>; limitMs: number }> = {
+  create: { run: createLatency, limitMs: 3 * 60_000 },
+  schedule: { run: scheduleLag, limitMs: 3 * 60_000 },
+  list: { run: listAtScale, limitMs: 30 * 60_000 }, // includes the one-time seeding of 1M jobs
+  e2e: { run: e2eThroughput, limitMs: 20 * 60_000 },
+};
+
+function parse(argv: string[]): { only: string[]; opts: BenchOptions } {
+  const flags: Record<string, string> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) throw new Error(`unexpected argument ${arg}`);
+    const [name, inline] = arg.slice(2).split('=', 2);
+    if (name === 'profile' || name === 'keep' || name === 'async-commit') flags[name] = 'true';
+    else {
+      const value = inline ?? argv[++i];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      flags[name] = value;
+    }
+  }
+  const only = (flags.only ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim());
+  const unknown = only.filter((s) => !SCENARIOS[s]);
+  if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (one of ${Object.keys(SCENARIOS).join(', ')})`);
+  return { only, opts: { profile: flags.profile === 'true', keep: flags.keep === 'true', flags } };
+}
+
+async function main(): Promise<void> {
+  const { only, opts } = parse(process.argv.slice(2));
+  const cpus = os.cpus();
+  console.log(`Agent Jobs benchmark  ${new Date().toISOString()}`);
+  console.log(`   machine: ${cpus.length} x ${cpus[0]?.model ?? 'cpu'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, node ${process.version}, load avg ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  console.log(`   postgres ${new URL(PG_ADMIN_URL).host}, redis ${new URL(REDIS_URL).host}; scenarios: ${only.join(', ')}${opts.profile ? ' (profiling)' : ''}`);
+  const stale = await cleanStaleRuns();
+  if (stale) console.log(`   removed ${stale} Redis keys left by interrupted bench runs`);
+  heading('0. the machine right now (sequential round trips, for reading the figures below)');
+  for (const [label, values] of Object.entries(await environmentFloor())) printLatency(label, summarize(values));
+  const sink = await sharedSink();
+  for (const name of only) {
+    const { run, limitMs } = SCENARIOS[name];
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${name} exceeded its ${limitMs / 60_000} min limit`)), limitMs);
+    });
+    try {
+      await Promise.race([run(opts), limit]);
+    } catch (err) {
+      console.log(`   !! ${name} failed: ${(err as Error).message}`);
+      process.exitCode = 1;
+      if ((err as Error).message.includes('exceeded')) {
+        killChildren();
+        await cleanAllPrefixes();
+        break;
+      }
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  if (sink.hits()) console.log(`\n   (the local outbound sink answered ${sink.hits()} calls from the services)`);
+  await closeSink();
+  printSummary();
+}
+
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    killChildren();
+    // Best effort, bounded: the next run also removes what is left (cleanStaleRuns).
+    void Promise.race([cleanAllPrefixes(), new Promise((r) => setTimeout(r, 3000))]).finally(() => process.exit(130));
+  });
+}
+process.on('exit', killChildren);
+
+main().then(
+  () => process.exit(),
+  (err) => {
+    console.error(err instanceof Error ? err.message : err);
+    killChildren();
+    process.exit(1);
+  },
+);
