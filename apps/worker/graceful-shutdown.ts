@@ -33,7 +33,9 @@ export class GracefulShutdown implements OnApplicationBootstrap, BeforeApplicati
     if (this.inFlight.size > 0) {
       const ids = this.inFlight.abortAll('shutdown');
       this.logger.log(`handing back ${ids.length} running task(s)`);
-      while (this.inFlight.size > 0) await sleep(20);
+      // An agent that ignores its abort signal may not hold the process forever.
+      const hardStop = Date.now() + 5000;
+      while (this.inFlight.size > 0 && Date.now() < hardStop) await sleep(20);
     }
   }
 }

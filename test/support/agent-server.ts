@@ -2,6 +2,7 @@ import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import type request from 'supertest';
 import { Webhook } from 'standardwebhooks';
+import type { TaskContext } from '../../libs/job-types/src/agent-outcome';
 
 /**
  * A local HTTP agent that speaks the service's agent protocol (spec: "HTTP agent protocol"),
@@ -26,20 +27,8 @@ import { Webhook } from 'standardwebhooks';
  * would. Every request is recorded so tests can assert on what the agent saw.
  */
 
-export interface AgentTaskBody {
-  job_id: string;
-  task_id: string;
-  kind: 'initial' | 'retry' | 'follow_up';
-  attempt: number;
-  org_id: string;
-  job_type_id: string;
-  params: Record<string, unknown>;
-  config: Record<string, unknown>;
-  target_channel: Record<string, unknown>;
-  metadata: Record<string, unknown> | null;
-  previous_tasks: Array<Record<string, unknown>>;
-  callback: { url: string; token: string };
-}
+/** What the worker POSTs to an agent: the task context (less its abort signal) and the callback. */
+export type AgentTaskBody = Omit<TaskContext, 'signal'> & { callback: { url: string; token: string } };
 
 export interface RecordedCallback {
   at: number;

@@ -1,4 +1,4 @@
-import { Logger } from '@nestjs/common';
+import { Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 
 export interface PeriodicTaskOptions<T> {
   /** Names the pass in the warning logged when it fails: `<name> failed: <message>`. */
@@ -65,5 +65,22 @@ export class PeriodicTask<T = unknown> {
         this.running = undefined;
         this.schedule(again || this.wakeRequested ? 0 : this.options.intervalMs());
       });
+  }
+}
+
+/** A Nest provider that runs one PeriodicTask from application bootstrap to shutdown. */
+export abstract class PeriodicLoop<T = unknown> implements OnApplicationBootstrap, OnApplicationShutdown {
+  protected readonly task: PeriodicTask<T>;
+
+  protected constructor(options: PeriodicTaskOptions<T>) {
+    this.task = new PeriodicTask(options);
+  }
+
+  onApplicationBootstrap(): void {
+    this.task.start();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return this.task.stop();
   }
 }

@@ -1,16 +1,12 @@
-import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Injectable } from '@nestjs/common';
 import { conflict, forbidden, notFound } from '@app/common';
 import { JobAbortBus, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from './job-transitions.repository';
 
-/** Cancels a job: Postgres first (the truth), then Bull and the workers are told; subjobs follow. */
+/** Cancels a job and its unfinished subjobs: Postgres first (the truth), then Bull and the workers are told. */
 @Injectable()
 export class JobCancelService {
-  private readonly logger = new Logger(JobCancelService.name);
-
   constructor(
-    private readonly db: DataSource,
     private readonly transitions: JobTransitionsRepository,
     private readonly queue: TaskQueue,
     private readonly aborts: JobAbortBus,
@@ -23,29 +19,11 @@ export class JobCancelService {
     if (!outcome.canceled) {
       throw conflict('JOB_ALREADY_TERMINAL', `Job '${jobId}' is already ${outcome.previousStatus} and cannot be canceled`);
     }
-    await this.stopQueuedWork(jobId, outcome.taskIds, outcome.previousStatus === 'RUNNING');
-    await this.cancelSubjobs(orgId, jobId, `parent canceled: ${reason ?? 'no reason given'}`, actor);
-  }
-
-  /** Queued tasks are dropped; a task already on a worker gets its agent call aborted. */
-  private async stopQueuedWork(jobId: string, taskIds: string[], wasRunning: boolean): Promise<void> {
-    await Promise.all(taskIds.map((id) => this.queue.remove(id)));
-    if (wasRunning) await this.aborts.publish(jobId, 'canceled');
-  }
-
-  /** Every non-terminal descendant is canceled too, each with the same conditional update. */
-  private async cancelSubjobs(orgId: string, parentId: string, reason: string, actor: string): Promise<void> {
-    const children: Array<{ id: string }> = await this.db.query(
-      `SELECT id FROM jobs WHERE parent_job_id = $1 AND org_id = $2 AND status IN ('WAITING', 'SCHEDULED', 'RUNNING')`,
-      [parentId, orgId],
-    );
-    for (const { id } of children) {
-      const outcome = await this.transitions.cancel(id, orgId, reason, actor);
-      if (outcome.found && outcome.canceled) {
-        await this.stopQueuedWork(id, outcome.taskIds, outcome.previousStatus === 'RUNNING');
-        this.logger.debug(`subjob ${id} canceled with its parent ${parentId}`);
-      }
-      await this.cancelSubjobs(orgId, id, reason, actor);
+    // Queued tasks are dropped; a task already on a worker gets its agent call aborted.
+    // Should this process die here, the workers' claim finds the jobs CANCELED and skips them.
+    for (const job of outcome.jobs) {
+      await Promise.all(job.taskIds.map((id) => this.queue.remove(id)));
+      if (job.previousStatus === 'RUNNING') await this.aborts.publish(job.id, 'canceled');
     }
   }
 }

@@ -163,36 +163,56 @@ export class JobTransitionsRepository {
   }
 
   /**
-   * Cancels a job of `orgId` that is not terminal yet, with its open tasks.
-   * Returns what it found so the caller can tell 404 / 403 / 409 apart.
+   * Cancels a job of `orgId` that is not terminal yet, and in the same statement every
+   * unfinished descendant (reason `parent canceled: <reason>`), with their open tasks, so a
+   * crash can never leave a canceled parent with running subjobs. Returns what it found so
+   * the caller can tell 404 / 403 / 409 apart, and each canceled job with its task ids.
    */
   async cancel(jobId: string, orgId: string, reason: string | null, actor: string) {
     const rows = await this.db.query(
-      `WITH job AS (
-         SELECT id, org_id, status, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id = $1 FOR UPDATE
+      `WITH RECURSIVE tree AS (
+         SELECT id, 0 AS depth FROM jobs WHERE id = $1
+         UNION ALL
+         SELECT c.id, tree.depth + 1 FROM jobs c JOIN tree ON c.parent_job_id = tree.id WHERE tree.depth < 50
+       ), job AS (
+         SELECT j.id, j.org_id, j.status, tree.depth, ${NOBODY_LISTENS} AS quiet
+         FROM jobs j JOIN tree ON tree.id = j.id ORDER BY j.id FOR UPDATE OF j
+       ), root AS (
+         SELECT * FROM job WHERE depth = 0
        ), upd AS (
-         UPDATE jobs j SET status = 'CANCELED', cancel_reason = $3, canceled_by = $4, canceled_at = now(),
-                completed_at = now(), updated_at = now()
-         FROM job
+         UPDATE jobs j SET status = 'CANCELED', canceled_by = $4, canceled_at = now(), completed_at = now(), updated_at = now(),
+                cancel_reason = CASE WHEN job.depth = 0 THEN $3 ELSE 'parent canceled: ' || coalesce($3, 'no reason given') END
+         FROM job, root
          WHERE j.id = job.id AND job.org_id = $2 AND job.status IN ('WAITING', 'SCHEDULED', 'RUNNING')
-         RETURNING j.id, j.org_id
+           AND root.org_id = $2 AND root.status IN ('WAITING', 'SCHEDULED', 'RUNNING')
+         RETURNING j.id, j.org_id, j.cancel_reason
        ), tk AS (
          UPDATE tasks t SET status = 'CANCELED', finished_at = now(), lease_expires_at = NULL
          FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING')
-         RETURNING t.id
+         RETURNING t.id, t.job_id
        ), ev AS (
          INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, dispatched)
-         SELECT upd.id, upd.org_id, job.status, 'CANCELED', $4, $3, job.quiet FROM upd, job
+         SELECT upd.id, upd.org_id, job.status, 'CANCELED', $4, upd.cancel_reason, job.quiet FROM upd JOIN job ON job.id = upd.id
        )
-       SELECT job.org_id, job.status AS previous_status,
-              (SELECT count(*) FROM upd)::int AS canceled,
-              coalesce((SELECT array_agg(id) FROM tk), '{}') AS task_ids
-       FROM job`,
+       SELECT root.org_id, root.status AS previous_status,
+              coalesce((SELECT json_agg(json_build_object(
+                'id', job.id, 'previous_status', job.status,
+                'task_ids', coalesce((SELECT json_agg(tk.id) FROM tk WHERE tk.job_id = job.id), '[]'::json)))
+                FROM job JOIN upd ON upd.id = job.id), '[]'::json) AS canceled_jobs
+       FROM root`,
       [jobId, orgId, reason, actor],
     );
     if (!rows.length) return { found: false as const };
     const r = rows[0];
-    return { found: true as const, orgId: r.org_id as string, previousStatus: r.previous_status as JobStatus, canceled: r.canceled > 0, taskIds: r.task_ids as string[] };
+    const jobs = (r.canceled_jobs as Array<{ id: string; previous_status: JobStatus; task_ids: string[] }>)
+      .map((c) => ({ id: c.id, previousStatus: c.previous_status, taskIds: c.task_ids }));
+    return {
+      found: true as const,
+      orgId: r.org_id as string,
+      previousStatus: r.previous_status as JobStatus,
+      canceled: jobs.some((c) => c.id === jobId),
+      jobs,
+    };
   }
 
   /**

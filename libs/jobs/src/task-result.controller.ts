@@ -1,7 +1,7 @@
 import { CallbackTokens } from '@app/auth';
 import { Body, Controller, Headers, HttpCode, Param, Post } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { conflict, envelope, notFound } from '@app/common';
+import { conflict, DomainError, envelope, notFound } from '@app/common';
 import { JobTypesService } from '@app/job-types';
 import { TaskResultDto } from './dto/task-result.dto';
 import { TaskOutcomeService } from './execution/task-outcome.service';
@@ -38,7 +38,14 @@ export class TaskResultController {
     if (row.task_status !== 'RUNNING' || row.job_status !== 'RUNNING') {
       throw conflict('TASK_NOT_RUNNING', `Task '${taskId}' is ${row.task_status} (job ${row.job_status}); its result can no longer change the job`);
     }
-    const outputSchema = await this.jobTypes.get(row.org_id, row.job_type_id).then((t) => t.output_schema, () => null);
+    // Only a deleted job type skips the output check; any other error must not let a result through unchecked.
+    const outputSchema = await this.jobTypes.getRecent(row.org_id, row.job_type_id).then(
+      (t) => t.output_schema,
+      (err) => {
+        if (err instanceof DomainError && err.code === 'JOB_TYPE_NOT_FOUND') return null;
+        throw err;
+      },
+    );
     const outcome = body.status === 'failed'
       ? { status: 'failed' as const, error: body.error! }
       : body.status === 'follow_up'

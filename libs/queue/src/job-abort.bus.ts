@@ -1,4 +1,4 @@
-import { Injectable, Logger, OnModuleDestroy } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import type Redis from 'ioredis';
 import { AppConfig } from '@app/common';
 import { createRedis } from './redis-connection';
@@ -10,7 +10,7 @@ type AbortListener = (jobId: string, reason: string) => void;
  * pub/sub. Each worker aborts its in-flight agent call for that job, if it has one.
  */
 @Injectable()
-export class JobAbortBus implements OnModuleDestroy {
+export class JobAbortBus implements OnApplicationShutdown {
   private readonly logger = new Logger(JobAbortBus.name);
   private readonly channel: string;
   private publisher?: Redis;
@@ -36,13 +36,20 @@ export class JobAbortBus implements OnModuleDestroy {
     if (this.subscriber) return;
     this.subscriber = createRedis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel, message) => {
-      const { jobId, reason } = JSON.parse(message) as { jobId: string; reason: string };
-      for (const l of this.listeners) l(jobId, reason);
+      let parsed: { jobId?: unknown; reason?: unknown };
+      try {
+        parsed = JSON.parse(message);
+      } catch {
+        return this.logger.warn('ignored a malformed abort message');
+      }
+      if (typeof parsed.jobId !== 'string') return;
+      for (const l of this.listeners) l(parsed.jobId, String(parsed.reason));
     });
     await this.subscriber.subscribe(this.channel);
   }
 
-  async onModuleDestroy(): Promise<void> {
+  /** After beforeApplicationShutdown: cancels keep reaching running tasks during the shutdown grace. */
+  async onApplicationShutdown(): Promise<void> {
     await Promise.all([this.publisher?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
   }
 }

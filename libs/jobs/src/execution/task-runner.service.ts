@@ -1,7 +1,7 @@
 import { CallbackTokens } from '@app/auth';
 import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppConfig } from '@app/common';
+import { AppConfig, DomainError } from '@app/common';
 import { OutboundError } from '@app/common/outbound';
 import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypesService, TaskContext } from '@app/job-types';
 import { AgentTaskPayload } from '@app/queue';
@@ -12,13 +12,11 @@ import { HttpAgentClient } from './http-agent.client';
 import { AbortReason, InFlightTasks } from './in-flight-tasks';
 import { TaskOutcomeService } from './task-outcome.service';
 
-const JOB_TYPE_CACHE_MS = 1000;
 
 /** Runs one task: claim it, call its agent (HTTP or builtin), apply what the agent answered. */
 @Injectable()
 export class TaskRunnerService {
   private readonly logger = new Logger(TaskRunnerService.name);
-  private readonly jobTypeCache = new Map<string, { type: JobTypeEntity; at: number }>();
 
   constructor(
     private readonly config: AppConfig,
@@ -118,17 +116,15 @@ export class TaskRunnerService {
     return rows.map(taskView);
   }
 
-  /** Job types change rarely; a one-second cache spares a query per task at high rates. */
+  /**
+   * Through JobTypesService's one-second cache. Only a deleted type is null (the task fails
+   * with JOB_TYPE_NOT_FOUND); a database error propagates so the task's lease recovers it.
+   */
   private async jobType(orgId: string, id: string): Promise<JobTypeEntity | null> {
-    const key = `${orgId}\u0000${id}`;
-    const hit = this.jobTypeCache.get(key);
-    if (hit && Date.now() - hit.at < JOB_TYPE_CACHE_MS) return hit.type;
-    try {
-      const type = await this.jobTypes.get(orgId, id);
-      this.jobTypeCache.set(key, { type, at: Date.now() });
-      return type;
-    } catch {
-      return null;
-    }
+    return this.jobTypes.getRecent(orgId, id).catch((err) => {
+      if (err instanceof DomainError && err.code === 'JOB_TYPE_NOT_FOUND') return null;
+      throw err;
+    });
   }
+
 }
