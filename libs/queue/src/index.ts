@@ -4,3 +4,4 @@ export * from './redis-connection';
 export * from './task-queue';
 export * from './job-abort.bus';
 export * from './delivery-queues';
+export * from './draining-processor';

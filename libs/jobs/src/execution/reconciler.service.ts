@@ -15,6 +15,7 @@ const BATCH = 500;
  */
 @Injectable()
 export class ReconcilerService {
+  private requeueCursor: { runAt: string; id: string } | null = null;
   private readonly logger = new Logger(ReconcilerService.name);
 
   constructor(
@@ -33,13 +34,23 @@ export class ReconcilerService {
     return { requeued, recovered, timedOut: timedOut.length };
   }
 
+  /**
+   * Walks the due PENDING tasks in (run_at, id) order, one batch per pass, resuming where
+   * the last pass stopped: with a backlog larger than a batch, a task Redis lost deep in it
+   * is still found within a few passes instead of waiting for the backlog to drain.
+   */
   private async requeueDueTasks(): Promise<number> {
-    const rows: Array<{ id: string; job_id: string; org_id: string; run_at: Date }> = await this.db.query(
-      `SELECT id, job_id, org_id, run_at FROM tasks
+    const after = this.requeueCursor;
+    // run_at goes out as Postgres text: microseconds survive, so the keyset never skips a row.
+    const rows: Array<{ id: string; job_id: string; org_id: string; run_at: Date; run_at_key: string }> = await this.db.query(
+      `SELECT id, job_id, org_id, run_at, run_at::text AS run_at_key FROM tasks
        WHERE status = 'PENDING' AND run_at <= now() + $1 * interval '1 millisecond'
-       ORDER BY run_at LIMIT $2`,
-      [LOOKAHEAD_MS, BATCH],
+         AND ($3::timestamptz IS NULL OR (run_at, id) > ($3::timestamptz, $4::text))
+       ORDER BY run_at, id LIMIT $2`,
+      [LOOKAHEAD_MS, BATCH, after?.runAt ?? null, after?.id ?? null],
     );
+    const last = rows[rows.length - 1];
+    this.requeueCursor = rows.length === BATCH ? { runAt: last.run_at_key, id: last.id } : null;
     return this.queue.enqueueMissing(rows.map((r) => ({ task_id: r.id, job_id: r.job_id, org_id: r.org_id, run_at: r.run_at })));
   }
 

@@ -1,9 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
 import type { Queue } from 'bull';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppConfig } from '@app/common';
-import { WEBHOOK_DELIVERIES_QUEUE, WebhookDeliveryPayload } from '@app/queue';
+import { DrainingProcessor, WEBHOOK_DELIVERIES_QUEUE, WebhookDeliveryPayload } from '@app/queue';
 import { DeliveryAttemptsService } from '../delivery/delivery-attempts.service';
 
 /**
@@ -13,30 +12,21 @@ import { DeliveryAttemptsService } from '../delivery/delivery-attempts.service';
  */
 @Injectable()
 export class DeliveryProcessor implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  private readonly logger = new Logger(DeliveryProcessor.name);
-  private inFlight = 0;
+  private readonly processor: DrainingProcessor<WebhookDeliveryPayload>;
 
   constructor(
-    @InjectQueue(WEBHOOK_DELIVERIES_QUEUE) private readonly queue: Queue<WebhookDeliveryPayload>,
+    @InjectQueue(WEBHOOK_DELIVERIES_QUEUE) queue: Queue<WebhookDeliveryPayload>,
     private readonly attempts: DeliveryAttemptsService,
     private readonly config: AppConfig,
-  ) {}
-
-  onApplicationBootstrap(): void {
-    void this.queue.process(this.config.DELIVERY_CONCURRENCY, async (job) => {
-      this.inFlight++;
-      try {
-        await this.attempts.runAutomatic(job.data);
-      } finally {
-        this.inFlight--;
-      }
-    });
-    this.queue.on('error', (err) => this.logger.warn(`queue error: ${err.message}`));
+  ) {
+    this.processor = new DrainingProcessor(queue, new Logger(DeliveryProcessor.name));
   }
 
-  async beforeApplicationShutdown(): Promise<void> {
-    await this.queue.pause(true, true).catch(() => undefined);
-    const until = Date.now() + this.config.SHUTDOWN_GRACE_MS;
-    while (this.inFlight > 0 && Date.now() < until) await sleep(25);
+  onApplicationBootstrap(): void {
+    this.processor.start(this.config.DELIVERY_CONCURRENCY, (job) => this.attempts.runAutomatic(job.data));
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return this.processor.drain(this.config.SHUTDOWN_GRACE_MS);
   }
 }
