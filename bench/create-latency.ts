@@ -7,13 +7,13 @@
  */
 import { performance } from 'node:perf_hooks';
 import {
-  BenchOptions, cleanRedis, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken, jobBody,
+  apiProcessesEnv, BenchOptions, cleanRedis, throwawayDatabase, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken, jobBody,
   keepAliveAgent, ORG, queuePrefix, readProbe, Service, serviceEnv, sleep, startService,
 } from './harness';
 import { printProbe } from './profile-summary';
 import { heading, note, printLatency, rate, record, summarize } from './stats';
 
-const DB = 'agent_jobs_bench_create';
+const DB = throwawayDatabase('create');
 
 // autocannon ships no types; this is the part of its API the bench uses.
 interface AutocannonResult {
@@ -71,10 +71,10 @@ export async function paced(perSecond: number, seconds: number, fire: () => Prom
 export async function createLatency(opts: BenchOptions): Promise<void> {
   const perSecond = flagInt(opts, 'rate', 300);
   const seconds = flagInt(opts, 'seconds', 10);
-  heading(`1. create-job latency: POST /services/agent-jobs at ${perSecond} req/s for ${seconds} s (worker off)`);
+  heading(`1. create-job latency: POST /services/agent-jobs at ${perSecond} req/s for ${seconds} s (worker off${opts.flags['api-processes'] ? `, ${opts.flags['api-processes']} API processes` : ''})`);
   const prefix = queuePrefix('create');
   const port = await freePort();
-  const env = serviceEnv(DB, prefix, port);
+  const env = { ...serviceEnv(DB, prefix, port), ...apiProcessesEnv(opts) };
   let api: Service | undefined;
   await dropDatabase(DB);
   try {

@@ -9,14 +9,14 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import Bull from 'bull';
 import {
-  BenchOptions, cleanRedis, commandCpuSeconds, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort,
+  apiProcessesEnv, BenchOptions, cleanRedis, throwawayDatabase, commandCpuSeconds, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort,
   httpRequest, issueToken, jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, REDIS_URL, Service, serviceEnv,
   sleep, startService, stopAll, until, withPg,
 } from './harness';
 import { printProbe } from './profile-summary';
 import { heading, ms, note, printLatency, rate, record, summarize } from './stats';
 
-const DB = 'agent_jobs_bench_e2e';
+const DB = throwawayDatabase('e2e');
 type Mode = 'single' | 'split';
 
 async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: number): Promise<void> {
@@ -26,7 +26,7 @@ async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: n
   const extra: Record<string, string> = {};
   if (opts.flags['worker-concurrency']) extra.WORKER_CONCURRENCY = opts.flags['worker-concurrency'];
   if (opts.flags['db-pool']) extra.DB_POOL_SIZE = opts.flags['db-pool'];
-  const env = serviceEnv(DB, prefix, port, extra);
+  const env = { ...serviceEnv(DB, prefix, port, extra), ...apiProcessesEnv(opts) };
   const services: Service[] = [];
   await dropDatabase(DB);
   try {

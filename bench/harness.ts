@@ -64,6 +64,21 @@ export async function withPg<T>(url: string, fn: (c: Client) => Promise<T>): Pro
 
 const BENCH_DB = /^agent_jobs_bench(_[a-z0-9_]+)?$/;
 
+/**
+ * A scenario's throwaway database, named by this run's pid so that two bench runs on one
+ * machine never drop each other's database mid-run (cleanStaleRuns drops those of dead runs).
+ */
+export const throwawayDatabase = (scenario: string) => `agent_jobs_bench_${scenario}_${process.pid}`;
+
+async function dropStaleDatabases(): Promise<void> {
+  const names = await withPg(PG_ADMIN_URL, async (c) =>
+    (await c.query<{ datname: string }>(`SELECT datname FROM pg_database WHERE datname ~ '^agent_jobs_bench_[a-z]+_[0-9]+$'`)).rows.map((r) => r.datname));
+  for (const name of names) {
+    const pid = Number(name.split('_').pop());
+    if (!isAlive(pid)) await dropDatabase(name);
+  }
+}
+
 export async function dropDatabase(name: string): Promise<void> {
   if (!BENCH_DB.test(name)) throw new Error(`refusing to drop ${name}: not a bench database`);
   await withPg(PG_ADMIN_URL, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
@@ -163,6 +178,7 @@ export async function cleanStaleRuns(): Promise<number> {
   }
   let removed = 0;
   for (const prefix of stale) removed += await cleanRedis(prefix);
+  await dropStaleDatabases();
   return removed;
 }
 
@@ -250,6 +266,13 @@ export function serviceEnv(database: string, prefix: string, port: number, extra
   };
 }
 
+/** `--api-processes N`: the API as N processes sharing its port (API_PROCESSES). */
+export function apiProcessesEnv(opts: BenchOptions): NodeJS.ProcessEnv {
+  const n = flagInt(opts, 'api-processes', 1);
+  if (n > 1 && opts.profile) throw new Error('--profile follows one process: use it without --api-processes');
+  return n > 1 ? { API_PROCESSES: String(n) } : {};
+}
+
 export type ServiceKind = 'api' | 'worker' | 'api+worker';
 
 export interface Service {
@@ -308,7 +331,8 @@ export async function startService(kind: ServiceKind, env: NodeJS.ProcessEnv, op
     probe: () => {
       if (probeDir && proc.pid) process.kill(proc.pid, 'SIGWINCH');
     },
-    cpuSeconds: () => (proc.pid ? processCpuSeconds(proc.pid) : NaN),
+    // With API_PROCESSES > 1 the work is done by the forked processes (while they live).
+    cpuSeconds: () => (proc.pid ? [proc.pid, ...childPids(proc.pid)].reduce((sum, pid) => sum + processCpuSeconds(pid), 0) : NaN),
     stop: async () => {
       if (proc.exitCode !== null || !proc.pid) return;
       process.kill(proc.pid, 'SIGTERM');
@@ -323,7 +347,8 @@ export async function startService(kind: ServiceKind, env: NodeJS.ProcessEnv, op
     for (;;) {
       if (proc.exitCode !== null) throw new Error(`${label} exited with ${proc.exitCode}:\n${tail.join('\n')}`);
       const ok = await getStatus(port, '/health').catch(() => 0);
-      if (ok === 200) break;
+      const processes = Number(env.API_PROCESSES ?? 1);
+      if (ok === 200 && (processes <= 1 || childPids(proc.pid!).length >= processes)) break;
       if (Date.now() > deadline) {
         await service.stop();
         throw new Error(`${label} did not become healthy within 60 s:\n${tail.join('\n')}`);
@@ -340,6 +365,20 @@ export async function startService(kind: ServiceKind, env: NodeJS.ProcessEnv, op
 
 export async function stopAll(services: Array<Service | undefined>): Promise<void> {
   await Promise.all(services.map((s) => s?.stop()));
+}
+
+/** Pids whose parent is `pid` (the API processes of an API_PROCESSES > 1 primary). */
+export function childPids(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) found.push(Number(entry));
+    } catch {
+      /* gone */
+    }
+  }
+  return found;
 }
 
 /** utime + stime of a process from /proc, in seconds (Linux). */

@@ -5,13 +5,13 @@
  */
 import Bull from 'bull';
 import {
-  BenchOptions, cleanRedis, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken, jobBody,
+  BenchOptions, cleanRedis, throwawayDatabase, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken, jobBody,
   keepAliveAgent, ORG, pool, queuePrefix, readProbe, Service, serviceEnv, startService, stopAll, until, withPg, databaseUrl, REDIS_URL,
 } from './harness';
 import { printProbe } from './profile-summary';
 import { heading, note, printLatency, record, summarize } from './stats';
 
-const DB = 'agent_jobs_bench_schedule';
+const DB = throwawayDatabase('schedule');
 
 export async function scheduleLag(opts: BenchOptions): Promise<void> {
   const n = flagInt(opts, 'jobs', 200);

@@ -1,16 +1,26 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@app/common';
 import { logLevels } from '../worker/log-levels';
+import { clusterChildRunsWorker, superviseApiProcesses } from './api-processes';
 import { createApp } from './create-app';
 
-/** The API; with --with-worker (npm start) the worker runs in the same process. */
+/**
+ * The API; with --with-worker (npm start) the worker runs in the same process. With
+ * API_PROCESSES > 1 this process only supervises that many API processes.
+ */
 async function main() {
   const config = loadConfig();
-  const withWorker = process.argv.includes('--with-worker');
+  const withWorkerFlag = process.argv.includes('--with-worker');
+  if (config.API_PROCESSES > 1 && cluster.isPrimary) {
+    superviseApiProcesses(config.API_PROCESSES, withWorkerFlag);
+    return;
+  }
+  const withWorker = clusterChildRunsWorker() ?? withWorkerFlag;
   const app = await createApp({ withWorker, logger: logLevels(config.LOG_LEVEL) });
   await app.listen(config.PORT);
-  new Logger('Main').log(`Agent Jobs API listening on :${config.PORT}${withWorker ? ' (with worker)' : ''}`);
+  new Logger('Main').log(`Agent Jobs API listening on :${config.PORT}${withWorker ? ' (with worker)' : ''}${cluster.isPrimary ? '' : ` (process ${process.pid})`}`);
 }
 
 main().catch((err) => {

@@ -3,3 +3,4 @@ export * from './data-source-options';
 export * from './ensure-database';
 export * from './run-migrations';
 export * from './prepared-query';
+export * from './statement-batcher';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { preparedQuery } from '@app/database';
+import { preparedQuery, StatementBatcher } from '@app/database';
 import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
 import type { JobRow, TaskRow } from './job-rows';
 
@@ -40,6 +40,105 @@ const NOBODY_LISTENS = 'callback_url IS NULL AND observers IS NULL AND parent_jo
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
+interface ClaimRequest {
+  jobId: string;
+  taskId: string;
+  leaseMs: number;
+}
+
+/**
+ * Claims for any number of tasks (arrays, one element per task). Job rows are locked in id
+ * order so that two batches never wait on each other in a cycle.
+ */
+const CLAIM_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::float8[]) AS i(job_id, task_id, lease_ms)
+  ), job AS (
+    SELECT * FROM jobs WHERE id IN (SELECT job_id FROM input) ORDER BY id FOR UPDATE
+  ), task AS (
+    UPDATE tasks t SET status = 'RUNNING', started_at = now(), finished_at = NULL,
+           lease_expires_at = now() + i.lease_ms * interval '1 millisecond', awaiting_callback = false
+    FROM input i JOIN job ON job.id = i.job_id
+    WHERE t.id = i.task_id AND t.job_id = job.id AND job.status IN ('WAITING', 'SCHEDULED', 'RUNNING')
+      AND (t.status = 'PENDING' OR (t.status = 'RUNNING' AND NOT t.awaiting_callback AND t.lease_expires_at < now()))
+    RETURNING t.*
+  ), started AS (
+    UPDATE jobs j SET status = 'RUNNING', started_at = coalesce(j.started_at, now()),
+           deadline_at = coalesce(j.deadline_at, now() + make_interval(secs => (j.config->>'max_time_to_complete')::float8)),
+           updated_at = now()
+    FROM job JOIN task ON task.job_id = job.id
+    WHERE j.id = job.id AND job.status IN ('WAITING', 'SCHEDULED')
+    RETURNING j.id, j.org_id, j.started_at, j.deadline_at, j.updated_at
+  ), ev AS (
+    INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, task_id, dispatched)
+    SELECT started.id, started.org_id, job.status, 'RUNNING', 'worker', task.id,
+           job.observers IS NULL AND job.parent_job_id IS NULL
+    FROM started JOIN job ON job.id = started.id JOIN task ON task.job_id = started.id
+  )
+  SELECT row_to_json(task) AS task,
+         row_to_json(job) AS job,
+         (SELECT row_to_json(started) FROM started WHERE started.id = job.id) AS started
+  FROM task JOIN job ON job.id = task.job_id`;
+
+/**
+ * Finishes for any number of tasks. A completed task's result goes to the channel_posts
+ * outbox (the job's first post, then thread replies) and the job's delivery reads PENDING
+ * until the post is out; an earlier failed post keeps its error in the summary.
+ */
+const FINISH_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::text[], $7::boolean[], $8::jsonb[],
+                         $9::jsonb[], $10::boolean[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::timestamptz[])
+      AS i(job_id, task_id, task_status, task_result, task_error, job_status, set_result, job_result,
+           job_error, follow_up, actor, reason, next_id, next_kind, next_attempt, next_run_at)
+  ), job AS (
+    SELECT id, org_id, status, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id IN (SELECT job_id FROM input) ORDER BY id FOR UPDATE
+  ), task AS (
+    UPDATE tasks t SET status = i.task_status, finished_at = now(), result = i.task_result, error = i.task_error,
+           lease_expires_at = NULL, awaiting_callback = false
+    FROM input i JOIN job ON job.id = i.job_id
+    WHERE t.id = i.task_id AND t.job_id = job.id AND t.status = 'RUNNING' AND job.status = 'RUNNING'
+    RETURNING t.id
+  ), upd AS (
+    UPDATE jobs j SET status = coalesce(i.job_status, j.status),
+           result = CASE WHEN i.set_result THEN i.job_result ELSE j.result END,
+           error = coalesce(i.job_error, j.error),
+           completed_at = CASE WHEN i.job_status IS NULL THEN j.completed_at ELSE now() END,
+           follow_ups = j.follow_ups + CASE WHEN i.follow_up THEN 1 ELSE 0 END,
+           delivery = CASE WHEN i.task_status <> 'COMPLETED' THEN j.delivery ELSE jsonb_build_object(
+             'status', 'PENDING',
+             'platform', j.target_channel->>'platform',
+             'channel', j.target_channel->>'code',
+             'ts', j.delivery->'ts',
+             'attempts', coalesce((j.delivery->>'attempts')::int, 0),
+             'error', CASE WHEN j.delivery->>'status' = 'FAILED' THEN j.delivery->'error' END) END,
+           updated_at = now()
+    FROM input i JOIN task ON task.id = i.task_id
+    WHERE j.id = i.job_id
+    RETURNING j.id, j.org_id
+  ), ev AS (
+    INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, task_id, dispatched)
+    SELECT upd.id, upd.org_id, 'RUNNING', i.job_status, i.actor, i.reason, i.task_id, job.quiet
+    FROM upd JOIN input i ON i.job_id = upd.id JOIN job ON job.id = upd.id
+    WHERE i.job_status IS NOT NULL
+  ), nxt AS (
+    INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at)
+    SELECT i.next_id, upd.id, upd.org_id, i.next_kind, i.next_attempt, 'PENDING', i.next_run_at
+    FROM upd JOIN input i ON i.job_id = upd.id
+    WHERE i.next_id IS NOT NULL
+  ), post AS (
+    INSERT INTO channel_posts (task_id, job_id, org_id, seq, result, is_final, status)
+    SELECT i.task_id, upd.id, upd.org_id, (SELECT count(*) + 1 FROM channel_posts c WHERE c.job_id = upd.id), i.task_result,
+           i.job_status IS NOT DISTINCT FROM 'COMPLETED', 'PENDING'
+    FROM upd JOIN input i ON i.job_id = upd.id
+    WHERE i.task_status = 'COMPLETED'
+    RETURNING task_id
+  )
+  SELECT i.task_id,
+         EXISTS (SELECT 1 FROM task WHERE task.id = i.task_id) AS applied,
+         EXISTS (SELECT 1 FROM post WHERE post.task_id = i.task_id) AS posted
+  FROM input i`;
+
 /**
  * Every job state change, each one SQL statement that first locks the job row
  * (SELECT ... FOR UPDATE) and then changes it only from the statuses it may leave.
@@ -48,93 +147,52 @@ const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
  */
 @Injectable()
 export class JobTransitionsRepository {
+  // Claims and finishes of tasks that run side by side go to Postgres as one statement each.
+  private readonly claims = new StatementBatcher<ClaimRequest, ClaimedTask | null>((items) => this.claimMany(items));
+  private readonly finishes = new StatementBatcher<TaskFinish, { applied: boolean; posted: boolean }>((items) => this.finishMany(items));
+
   constructor(private readonly db: DataSource) {}
 
   /** PENDING (or RUNNING with an expired lease) -> RUNNING, and the job WAITING/SCHEDULED -> RUNNING. */
-  async claimTask(jobId: string, taskId: string, leaseMs: number): Promise<ClaimedTask | null> {
-    // Prepared: the hottest statements of the lifecycle are planned once per connection.
-    const rows = await preparedQuery<Record<string, any>>(this.db, 
-      `WITH job AS (
-         SELECT * FROM jobs WHERE id = $1 FOR UPDATE
-       ), task AS (
-         UPDATE tasks t SET status = 'RUNNING', started_at = now(), finished_at = NULL,
-                lease_expires_at = now() + $3 * interval '1 millisecond', awaiting_callback = false
-         FROM job
-         WHERE t.id = $2 AND t.job_id = job.id AND job.status IN ('WAITING', 'SCHEDULED', 'RUNNING')
-           AND (t.status = 'PENDING' OR (t.status = 'RUNNING' AND NOT t.awaiting_callback AND t.lease_expires_at < now()))
-         RETURNING t.*
-       ), started AS (
-         UPDATE jobs j SET status = 'RUNNING', started_at = coalesce(j.started_at, now()),
-                deadline_at = coalesce(j.deadline_at, now() + make_interval(secs => (j.config->>'max_time_to_complete')::float8)),
-                updated_at = now()
-         FROM job, task
-         WHERE j.id = job.id AND job.status IN ('WAITING', 'SCHEDULED')
-         RETURNING j.id, j.org_id, j.started_at, j.deadline_at, j.updated_at
-       ), ev AS (
-         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, task_id, dispatched)
-         SELECT started.id, started.org_id, job.status, 'RUNNING', 'worker', $2,
-                job.observers IS NULL AND job.parent_job_id IS NULL
-         FROM started, job
-       )
-       SELECT row_to_json(task) AS task,
-              row_to_json(job) AS job,
-              (SELECT row_to_json(started) FROM started) AS started
-       FROM task, job`,
-      [jobId, taskId, leaseMs],
-    );
-    if (!rows.length) return null;
-    const { task, job, started } = rows[0];
-    const merged = { ...job, ...(started ?? {}), status: 'RUNNING' };
-    return { task: reviveTask(task), job: reviveJob(merged) };
+  claimTask(jobId: string, taskId: string, leaseMs: number): Promise<ClaimedTask | null> {
+    return this.claims.run({ jobId, taskId, leaseMs });
   }
 
   /**
    * Ends a RUNNING task of a RUNNING job; optionally ends the job or schedules the next task.
-   * A completed task also leaves a channel post in the outbox (`posted`).
+   * A completed task also leaves a channel post in the outbox (`posted`) and marks the job's
+   * delivery PENDING.
    */
-  async finishTask(f: TaskFinish): Promise<{ applied: boolean; posted: boolean }> {
-    const rows = await preparedQuery<Record<string, any>>(this.db, 
-      `WITH job AS (
-         SELECT id, org_id, status, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id = $1 FOR UPDATE
-       ), task AS (
-         UPDATE tasks t SET status = $3, finished_at = now(), result = $4::jsonb, error = $5::jsonb,
-                lease_expires_at = NULL, awaiting_callback = false
-         FROM job
-         WHERE t.id = $2 AND t.job_id = job.id AND t.status = 'RUNNING' AND job.status = 'RUNNING'
-         RETURNING t.id
-       ), upd AS (
-         UPDATE jobs j SET status = coalesce($6::text, j.status),
-                result = CASE WHEN $7::boolean THEN $8::jsonb ELSE j.result END,
-                error = coalesce($9::jsonb, j.error),
-                completed_at = CASE WHEN $6::text IS NULL THEN j.completed_at ELSE now() END,
-                follow_ups = j.follow_ups + CASE WHEN $10::boolean THEN 1 ELSE 0 END,
-                updated_at = now()
-         FROM task
-         WHERE j.id = $1
-         RETURNING j.id, j.org_id
-       ), ev AS (
-         INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, task_id, dispatched)
-         SELECT upd.id, upd.org_id, 'RUNNING', $6::text, $11, $12, $2, job.quiet FROM upd, job WHERE $6::text IS NOT NULL
-       ), nxt AS (
-         INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at)
-         SELECT $13::text, upd.id, upd.org_id, $14::text, $15::int, 'PENDING', $16::timestamptz FROM upd WHERE $13::text IS NOT NULL
-       ), post AS (
-         -- Outbox row: every completed task's result goes to the job's channel (the first post, then thread replies).
-         INSERT INTO channel_posts (task_id, job_id, org_id, seq, result, is_final, status)
-         SELECT $2, upd.id, upd.org_id, (SELECT count(*) + 1 FROM channel_posts WHERE job_id = $1), $4::jsonb,
-                $6::text IS NOT DISTINCT FROM 'COMPLETED', 'PENDING'
-         FROM upd WHERE $3 = 'COMPLETED'
-         RETURNING org_id
-       )
-       SELECT (SELECT count(*) FROM task)::int AS applied, (SELECT org_id FROM post) AS post_org_id`,
-      [
-        f.jobId, f.taskId, f.taskStatus, json(f.taskResult), json(f.taskError),
-        f.jobStatus ?? null, f.jobResult !== undefined, json(f.jobResult), json(f.jobError),
-        f.followUp ?? false, f.actor, f.reason ?? null,
-        f.next?.id ?? null, f.next?.kind ?? null, f.next?.attempt ?? null, f.next?.run_at ?? null,
-      ],
-    );
-    return { applied: rows[0].applied > 0, posted: rows[0].post_org_id !== null };
+  finishTask(f: TaskFinish): Promise<{ applied: boolean; posted: boolean }> {
+    return this.finishes.run(f);
+  }
+
+  private async claimMany(items: readonly ClaimRequest[]): Promise<Array<ClaimedTask | null>> {
+    const rows = await preparedQuery<Record<string, any>>(this.db, CLAIM_SQL, [
+      items.map((i) => i.jobId), items.map((i) => i.taskId), items.map((i) => i.leaseMs),
+    ]);
+    const byTask = new Map(rows.map((r) => [r.task.id as string, r]));
+    return items.map((i) => {
+      const row = byTask.get(i.taskId);
+      if (!row) return null;
+      const merged = { ...row.job, ...(row.started ?? {}), status: 'RUNNING' };
+      return { task: reviveTask(row.task), job: reviveJob(merged) };
+    });
+  }
+
+  private async finishMany(items: readonly TaskFinish[]): Promise<Array<{ applied: boolean; posted: boolean }>> {
+    const col = <T>(f: (i: TaskFinish) => T) => items.map(f);
+    const rows = await preparedQuery<{ task_id: string; applied: boolean; posted: boolean }>(this.db, FINISH_SQL, [
+      col((f) => f.jobId), col((f) => f.taskId), col((f) => f.taskStatus), col((f) => json(f.taskResult)), col((f) => json(f.taskError)),
+      col((f) => f.jobStatus ?? null), col((f) => f.jobResult !== undefined), col((f) => json(f.jobResult)), col((f) => json(f.jobError)),
+      col((f) => f.followUp ?? false), col((f) => f.actor), col((f) => f.reason ?? null),
+      col((f) => f.next?.id ?? null), col((f) => f.next?.kind ?? null), col((f) => f.next?.attempt ?? null), col((f) => f.next?.run_at ?? null),
+    ]);
+    const byTask = new Map(rows.map((r) => [r.task_id, r]));
+    return items.map((f) => {
+      const r = byTask.get(f.taskId);
+      return { applied: r?.applied ?? false, posted: r?.posted ?? false };
+    });
   }
 
   /** The agent answered 202: the task waits for its callback; no lease, the deadline still holds. */

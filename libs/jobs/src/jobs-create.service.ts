@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { preparedQuery } from '@app/database';
+import { preparedQuery, StatementBatcher } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
 import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
 import { OutboundHttpClient } from '@app/common/outbound';
@@ -33,6 +33,8 @@ export interface CreateJobResult {
 /** Validates a create-job request, stores job + first task + event in one statement, then enqueues. */
 @Injectable()
 export class JobsCreateService {
+  private readonly inserts = new StatementBatcher<NewJob, JobRow>((jobs) => this.insertMany(jobs));
+
   constructor(
     private readonly db: DataSource,
     private readonly jobTypes: JobTypesService,
@@ -91,35 +93,11 @@ export class JobsCreateService {
     return { job: insert, taskId, replayed: false };
   }
 
-  private async insertJob(p: {
-    jobId: string; taskId: string; orgId: string; status: string; runAt: Date; now: Date; config: JobConfig;
-    body: CreateJobDto; actor: string; idempotency: { key: string; hash: string } | null;
-  }): Promise<JobRow | null> {
-    const { body } = p;
-    const params = [
-      p.jobId, p.orgId, body.job_type_id, p.status, body.target_channel.code, JSON.stringify(body.target_channel),
-      JSON.stringify(body.params ?? {}), JSON.stringify(p.config), body.metadata ? JSON.stringify(body.metadata) : null,
-      p.runAt, p.now, body.parent_job_id ?? null, body.callback_url ?? null,
-      body.observers ? JSON.stringify(body.observers) : null, p.actor, p.taskId,
-    ];
-    const insertSql = `
-      WITH j AS (
-        INSERT INTO jobs (id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
-                          scheduled_at, created_at, updated_at, parent_job_id, callback_url, observers, created_by)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14, $15)
-        RETURNING *
-      ), t AS (
-        INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at)
-        SELECT $16, j.id, j.org_id, 'initial', 1, 'PENDING', j.scheduled_at, j.created_at FROM j
-      ), e AS (
-        INSERT INTO job_events (job_id, org_id, from_status, to_status, at, actor, dispatched)
-        SELECT j.id, j.org_id, NULL, j.status, j.created_at, $15, true FROM j
-      )
-      SELECT * FROM j`;
-    if (!p.idempotency) return (await preparedQuery<JobRow>(this.db, insertSql, params))[0];
+  private async insertJob(p: NewJob): Promise<JobRow | null> {
+    if (!p.idempotency) return this.inserts.run(p);
 
     return this.db.transaction(async (em) => {
-      const [job] = await em.query(insertSql, params);
+      const [job] = await em.query(INSERT_JOBS_SQL, insertParams([p]));
       // Takes the key unless a live (unexpired) record holds it; an expired one is replaced.
       const claimed = await em.query(
         `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
@@ -135,6 +113,13 @@ export class JobsCreateService {
       if (err instanceof KeyTaken) return null;
       throw err;
     });
+  }
+
+  /** Creates that arrive together share one INSERT of all their jobs, tasks and events. */
+  private async insertMany(jobs: readonly NewJob[]): Promise<JobRow[]> {
+    const rows = await preparedQuery<JobRow>(this.db, INSERT_JOBS_SQL, insertParams(jobs));
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return jobs.map((j) => byId.get(j.jobId)!);
   }
 
   private async findReplay(orgId: string, key: string, hash: string): Promise<JobRow | null> {
@@ -162,6 +147,46 @@ export class JobsCreateService {
 }
 
 class KeyTaken extends Error {}
+
+interface NewJob {
+  jobId: string; taskId: string; orgId: string; status: string; runAt: Date; now: Date; config: JobConfig;
+  body: CreateJobDto; actor: string; idempotency: { key: string; hash: string } | null;
+}
+
+/** The job, its first task and its creation event for any number of jobs (arrays, one element per job). */
+const INSERT_JOBS_SQL = `
+  WITH input AS (
+    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[],
+                         $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
+      AS i(id, org_id, job_type_id, status, channel_code, target_channel, params, config,
+           metadata, scheduled_at, created_at, parent_job_id, callback_url, observers, created_by, task_id)
+  ), j AS (
+    INSERT INTO jobs (id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
+                      scheduled_at, created_at, updated_at, parent_job_id, callback_url, observers, created_by)
+    SELECT id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
+           scheduled_at, created_at, created_at, parent_job_id, callback_url, observers, created_by
+    FROM input
+    RETURNING *
+  ), t AS (
+    INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at)
+    SELECT i.task_id, j.id, j.org_id, 'initial', 1, 'PENDING', j.scheduled_at, j.created_at FROM j JOIN input i ON i.id = j.id
+  ), e AS (
+    INSERT INTO job_events (job_id, org_id, from_status, to_status, at, actor, dispatched)
+    SELECT j.id, j.org_id, NULL, j.status, j.created_at, j.created_by, true FROM j
+  )
+  SELECT * FROM j`;
+
+function insertParams(jobs: readonly NewJob[]): unknown[][] {
+  const col = <T>(f: (j: NewJob) => T) => jobs.map(f);
+  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
+  return [
+    col((j) => j.jobId), col((j) => j.orgId), col((j) => j.body.job_type_id), col((j) => j.status),
+    col((j) => j.body.target_channel.code), col((j) => JSON.stringify(j.body.target_channel)),
+    col((j) => JSON.stringify(j.body.params ?? {})), col((j) => JSON.stringify(j.config)), col((j) => json(j.body.metadata)),
+    col((j) => j.runAt), col((j) => j.now), col((j) => j.body.parent_job_id ?? null), col((j) => j.body.callback_url ?? null),
+    col((j) => json(j.body.observers)), col((j) => j.actor), col((j) => j.taskId),
+  ];
+}
 
 /** Canonical JSON (sorted keys) so the same body in another key order is the same request. */
 function canonical(value: unknown): string {

@@ -5,6 +5,7 @@ import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from
 import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
 import { redisOptionsFromUrl } from './redis-connection';
 import { TaskQueue } from './task-queue';
+import { QueueClientPipelining } from './queue-client-pipelining';
 import { JobAbortBus } from './job-abort.bus';
 
 @Global()
@@ -20,7 +21,7 @@ import { JobAbortBus } from './job-abort.bus';
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueClientPipelining, TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
   exports: [BullModule, TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

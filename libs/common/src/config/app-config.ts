@@ -43,6 +43,10 @@ export class AppConfig {
   @Matches(/^[A-Za-z0-9:_-]+$/, { message: 'QUEUE_PREFIX may hold letters, digits, ":", "_" and "-"' })
   QUEUE_PREFIX = 'agent-jobs';
 
+  /** HTTP processes sharing PORT (node:cluster), e.g. one per core; the worker part of `npm start` runs in the first. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(64)
+  API_PROCESSES = 1;
+
   @Transform(toInt) @IsInt() @Min(1) @Max(1000)
   WORKER_CONCURRENCY = 50;
 
