@@ -40,6 +40,17 @@ const NOBODY_LISTENS = 'callback_url IS NULL AND observers IS NULL AND parent_jo
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
 
+/**
+ * One task twice in a batch (Bull delivered it twice at once) would be claimed or finished
+ * once by the statement but reported to both callers: refuse, and StatementBatcher runs each
+ * alone, where the job row lock orders them and the second one finds the task taken.
+ */
+function assertDistinctTasks(items: readonly { taskId: string }[]): void {
+  if (items.length > 1 && new Set(items.map((i) => i.taskId)).size !== items.length) {
+    throw new Error('the same task twice in one batch');
+  }
+}
+
 interface ClaimRequest {
   jobId: string;
   taskId: string;
@@ -168,6 +179,7 @@ export class JobTransitionsRepository {
   }
 
   private async claimMany(items: readonly ClaimRequest[]): Promise<Array<ClaimedTask | null>> {
+    assertDistinctTasks(items);
     const rows = await preparedQuery<Record<string, any>>(this.db, CLAIM_SQL, [
       items.map((i) => i.jobId), items.map((i) => i.taskId), items.map((i) => i.leaseMs),
     ]);
@@ -181,6 +193,7 @@ export class JobTransitionsRepository {
   }
 
   private async finishMany(items: readonly TaskFinish[]): Promise<Array<{ applied: boolean; posted: boolean }>> {
+    assertDistinctTasks(items);
     const col = <T>(f: (i: TaskFinish) => T) => items.map(f);
     const rows = await preparedQuery<{ task_id: string; applied: boolean; posted: boolean }>(this.db, FINISH_SQL, [
       col((f) => f.jobId), col((f) => f.taskId), col((f) => f.taskStatus), col((f) => json(f.taskResult)), col((f) => json(f.taskError)),

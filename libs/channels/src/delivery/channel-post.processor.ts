@@ -24,7 +24,7 @@ export class ChannelPostProcessor implements OnApplicationBootstrap, BeforeAppli
   }
 
   onApplicationBootstrap(): void {
-    this.processor.start(this.config.DELIVERY_CONCURRENCY, (job) => this.posts.deliver(job.data));
+    this.processor.start(this.config.DELIVERY_CONCURRENCY, (job) => this.posts.deliver(job.data, String(job.id)));
     this.queue.on('failed', (job, err) => this.logger.warn(`channel post ${job.data.task_id} failed: ${err.message} (the reconciler retries it)`));
   }
 

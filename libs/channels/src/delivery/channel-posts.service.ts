@@ -4,13 +4,14 @@ import { ChannelPostPayload, ChannelPostQueue } from '@app/queue';
 import { SlackDeliverer } from '../slack/slack-deliverer';
 import { WebhookDeliverer } from '../webhook/webhook-deliverer';
 import { ChannelPostsRepository, Finished } from './channel-posts.repository';
+import { dueWakeup, earlyWakeup, expectedWakeup } from './post-wakeups';
 import {
   backoffMs, ChannelDeliverer, DeliveryContext, DeliveryOutcome, MAX_ATTEMPTS, MAX_RATE_LIMITED_ATTEMPTS,
 } from './delivery-types';
 
 /** A claimed post is someone's for this long (a crashed worker's post is taken over after it). */
 const MIN_LEASE_MS = 120_000;
-const MIN_WAIT_MS = 500;
+/** A run that finds its post due later than this leaves it to the reconciler. */
 const MAX_WAIT_MS = 60_000;
 
 /**
@@ -19,6 +20,10 @@ const MAX_WAIT_MS = 60_000;
  * called, so a re-run after a crash knows to check first; rate limits wait what the
  * platform asks; transient errors back off exponentially, at most MAX_ATTEMPTS; permanent
  * errors fail at once. The outcome lands on the job (jobs.delivery) and in its events.
+ *
+ * Each run costs one claim statement and, once the platform answered, one finish
+ * statement. Bull runs are named by when the post is due (post-wakeups.ts): a post is
+ * woken once per due time, by its first run, a retry, or the earlier post's kick.
  */
 @Injectable()
 export class ChannelPostsService {
@@ -37,20 +42,17 @@ export class ChannelPostsService {
     this.leaseMs = Math.max(MIN_LEASE_MS, config.WEBHOOK_TIMEOUT_MS + 30_000);
   }
 
-  async deliver(p: ChannelPostPayload): Promise<void> {
+  /** `wakeupId`: the Bull job id this run came with (see post-wakeups.ts). */
+  async deliver(p: ChannelPostPayload, wakeupId?: string): Promise<void> {
     const claim = await this.posts.claim(p.org_id, p.job_id, p.task_id, this.leaseMs);
-    if (claim.state === 'blocked') {
-      // Wait for the earlier post: about when it is due again (it kicks this one when it finishes).
-      const wait = Math.min(MAX_WAIT_MS, Math.max(MIN_WAIT_MS, claim.retryInMs + 250));
-      await this.posts.defer(p.org_id, p.task_id, wait);
-      // Named by the second it is due in, so repeated deferrals of one post share a Bull job.
-      await this.queue.enqueue(p, wait, `w${Math.ceil((Date.now() + wait) / 1000)}`);
-      return;
-    }
-    if (claim.state === 'busy' && claim.dueInMs <= MAX_WAIT_MS) {
-      // Fired a little early (clocks differ) or a duplicate: come back when due; the id names the due time, so copies collapse.
-      const dueAt = Date.now() + claim.dueInMs;
-      await this.queue.enqueue(p, claim.dueInMs + 50, `d${Math.round(dueAt / 100)}`);
+    // 'blocked' needs nothing queued: the claim deferred the post, and the earlier post kicks
+    // it when it finishes (or the reconciler, once the deferral is over).
+    if (claim.state === 'busy' && claim.dueInMs <= MAX_WAIT_MS
+      && wakeupId === ChannelPostQueue.jobId(p.task_id, expectedWakeup(claim.due))) {
+      // This is the run meant for the post's due time and it fired early (workers' clocks
+      // differ): come back when due. Any other run is a duplicate; the expected one is queued
+      // (or the reconciler restores it).
+      await this.queue.enqueue(p, claim.dueInMs + 50, earlyWakeup(claim.due.due_at_ms));
       return;
     }
     if (claim.state !== 'claimed') return;
@@ -91,12 +93,12 @@ export class ChannelPostsService {
       } else {
         const delay = outcome.retryAfterMs ?? backoffMs(this.config.DELIVERY_BACKOFF_BASE_MS, post.attempts);
         const status = outcome.maybeSent ? 'SENDING' : 'PENDING';
-        if (await this.posts.retryLater(post.org_id, job.id, post.task_id, status, delay, outcome.error)) {
-          await this.queue.enqueue({ org_id: post.org_id, job_id: job.id, task_id: post.task_id }, delay, post.attempts + 1);
-        }
+        const retried = await this.posts.retryLater(post.org_id, job.id, post.task_id, status, delay, outcome.error);
+        if (retried) await this.queue.enqueue({ org_id: post.org_id, job_id: job.id, task_id: post.task_id }, delay, dueWakeup(retried.due.due_at_ms));
         return;
       }
     }
-    if (finished?.next) await this.queue.enqueue(finished.next, 0, 'next');
+    const next = finished?.next;
+    if (next) await this.queue.enqueue({ org_id: next.org_id, job_id: next.job_id, task_id: next.task_id }, 0, dueWakeup(next.due.due_at_ms));
   }
 }

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig, badRequest, DomainError, notFound } from '@app/common';
 import { open, seal, SecretBoxError } from '@app/common/crypto';
+import { preparedQuery } from '@app/database';
 import { rowsOf } from '../sql-rows';
 import { SlackApi, SlackTeam } from './slack-api';
 import { classifySlackError } from './slack-errors';
@@ -24,6 +25,13 @@ export interface SlackToken {
 export class SlackTokenUnreadableError extends Error {}
 
 const ENV_TEAM_TTL_MS = 10 * 60_000;
+/**
+ * How long a process reuses an org's token lookup (each post needs it: a read and a
+ * decryption). A PUT or DELETE through this process drops it at once; other processes
+ * (other API replicas, workers) see the change within this bound (docs/slack.md).
+ */
+export const TOKEN_CACHE_TTL_MS = 5_000;
+const TOKEN_CACHE_MAX = 10_000;
 
 /**
  * An org's Slack bot token: verified with auth.test, stored AES-256-GCM sealed (bound to
@@ -33,6 +41,8 @@ const ENV_TEAM_TTL_MS = 10 * 60_000;
 export class SlackIntegrationService {
   private readonly logger = new Logger(SlackIntegrationService.name);
   private envTeam?: { team: SlackTeam | null; at: number };
+  /** org id -> the lookup (shared by the posts that ask while it runs) and when it started. */
+  private readonly tokens = new Map<string, { lookup: Promise<SlackToken | null>; at: number }>();
 
   constructor(private readonly db: DataSource, private readonly config: AppConfig, private readonly slack: SlackApi) {}
 
@@ -56,17 +66,40 @@ export class SlackIntegrationService {
          team_name = EXCLUDED.team_name, bot_user_id = EXCLUDED.bot_user_id, updated_at = now()`,
       [orgId, sealed, team.team_id, team.team_name, team.bot_user_id],
     );
+    // After the write: a lookup that started before it cannot outlive it here.
+    this.tokens.delete(orgId);
     return { configured: true, source: 'org', team_id: team.team_id, team_name: team.team_name };
   }
 
   async remove(orgId: string): Promise<void> {
     const rows = rowsOf(await this.db.query(`DELETE FROM slack_integrations WHERE org_id = $1 RETURNING org_id`, [orgId]));
+    this.tokens.delete(orgId);
     if (!rows.length) throw notFound('SLACK_INTEGRATION_NOT_FOUND', 'This org has no Slack bot token of its own');
   }
 
-  /** The token to post with: the org's own, else SLACK_BOT_TOKEN, else null. */
-  async tokenFor(orgId: string): Promise<SlackToken | null> {
-    const [row] = await this.db.query(`SELECT bot_token_ciphertext FROM slack_integrations WHERE org_id = $1`, [orgId]);
+  /**
+   * The token to post with: the org's own, else SLACK_BOT_TOKEN, else null. Cached for
+   * TOKEN_CACHE_TTL_MS per process (an unreadable token is not: it is asked again).
+   */
+  tokenFor(orgId: string): Promise<SlackToken | null> {
+    const now = Date.now();
+    const cached = this.tokens.get(orgId);
+    if (cached && now - cached.at < TOKEN_CACHE_TTL_MS) return cached.lookup;
+    if (this.tokens.size >= TOKEN_CACHE_MAX) {
+      for (const [id, entry] of this.tokens) if (now - entry.at >= TOKEN_CACHE_TTL_MS) this.tokens.delete(id);
+      if (this.tokens.size >= TOKEN_CACHE_MAX) this.tokens.clear();
+    }
+    const entry = { lookup: this.readToken(orgId), at: now };
+    this.tokens.set(orgId, entry);
+    entry.lookup.catch(() => {
+      if (this.tokens.get(orgId) === entry) this.tokens.delete(orgId);
+    });
+    return entry.lookup;
+  }
+
+  private async readToken(orgId: string): Promise<SlackToken | null> {
+    const [row] = await preparedQuery<{ bot_token_ciphertext: string }>(this.db,
+      `SELECT bot_token_ciphertext FROM slack_integrations WHERE org_id = $1::text`, [orgId]);
     if (row) {
       try {
         return { value: open(this.config.encryptionKey, row.bot_token_ciphertext, orgId), source: 'org' };
