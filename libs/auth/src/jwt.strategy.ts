@@ -1,27 +1,34 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, unauthorized } from '@app/common';
 import { Principal } from './principal';
 import { jwtKey } from './jwt-key';
 import { CallbackTokens } from './task-callback-tokens';
 import { JWT_ALGORITHM, TokenService } from './token.service';
+import { VerifiedTokens } from './verified-tokens';
 
 interface TokenClaims {
+  exp?: number;
   sub: string;
   org_id: string;
   aud: string | string[];
   job_id?: string;
 }
 
+const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
+
 /** Verifies signature (HS256 only), iss, aud and exp, then checks the token record. */
 @Injectable()
 export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
   private readonly taskAudience: string;
+  private readonly verified = new VerifiedTokens<TokenClaims>();
 
   constructor(config: AppConfig, private readonly tokens: TokenService) {
     super({
-      jwtFromRequest: ExtractJwt.fromAuthHeaderAsBearerToken(),
+      jwtFromRequest: bearerToken,
+      passReqToCallback: true,
       // A KeyObject (passport-jwt hands it to jsonwebtoken as is): see jwt-key.ts.
       secretOrKey: jwtKey(config.jwtSecret) as unknown as Buffer,
       algorithms: [JWT_ALGORITHM],
@@ -33,7 +40,23 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
     this.taskAudience = CallbackTokens.audienceFor(config);
   }
 
-  async validate(claims: TokenClaims): Promise<Principal> {
+  /** A token verified before (same text, not expired) skips passport-jwt's verification; the record is still checked. */
+  override authenticate(req: Request, options?: unknown): void {
+    const token = bearerToken(req);
+    const claims = token ? this.verified.get(token) : undefined;
+    if (!claims) return super.authenticate(req, options);
+    this.principalFor(claims).then((principal) => this.success(principal), (err) => this.error(err));
+  }
+
+  /** Called by passport-jwt once the token verified. */
+  async validate(req: Request, claims: TokenClaims): Promise<Principal> {
+    const principal = await this.principalFor(claims);
+    const token = bearerToken(req);
+    if (token) this.verified.remember(token, claims);
+    return principal;
+  }
+
+  private async principalFor(claims: TokenClaims): Promise<Principal> {
     const audiences = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (audiences.includes(this.taskAudience)) {
       if (!claims.job_id || !claims.org_id) throw unauthorized('Malformed task callback token');

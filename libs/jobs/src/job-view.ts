@@ -15,7 +15,7 @@ export const taskView = (t: TaskRow) => ({
   error: t.error ?? null,
 });
 
-/** The spec's Job representation. */
+/** The spec's Job representation. List and get have Postgres build the same JSON (job-json.sql.ts): change both. */
 export const jobView = (j: JobRow, tasks: TaskRow[], subjobs: string[]) => ({
   job_id: j.id,
   org_id: j.org_id,

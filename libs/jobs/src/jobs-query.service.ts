@@ -3,8 +3,10 @@ import { DataSource } from 'typeorm';
 import { forbidden, notFound } from '@app/common';
 import { preparedQuery } from '@app/database';
 import { encodeCursor, ListJobsQuery } from './dto/list-jobs.query';
-import type { JobEventRow, JobRow, TaskRow } from './job-rows';
-import { eventView, jobView } from './job-view';
+import { jobJsonSql } from './job-json.sql';
+import type { JobEventRow, JobRow } from './job-rows';
+import { eventView } from './job-view';
+import { jsonEnvelope } from './json-envelope';
 
 /** Reads jobs: one job with its tasks, the filtered/paged list, the event history. */
 @Injectable()
@@ -19,12 +21,14 @@ export class JobsQueryService {
     return job;
   }
 
-  /** The job with its tasks and subjob ids, in one round trip. */
-  async get(orgId: string, jobId: string) {
-    const [row]: HydratedRow[] = await preparedQuery<HydratedRow>(this.db, `SELECT j.*, ${hydratedColumns('j')} FROM jobs j WHERE j.id = $1`, [jobId]);
+  /** The job with its tasks and subjob ids as JSON text, in one round trip. */
+  async getJson(orgId: string, jobId: string): Promise<string> {
+    const [row] = await preparedQuery<{ org_id: string; job: string }>(
+      this.db, `SELECT j.org_id, ${jobJsonSql('j')}::text AS job FROM jobs j WHERE j.id = $1`, [jobId],
+    );
     if (!row) throw notFound('JOB_NOT_FOUND', `Job '${jobId}' not found`);
     if (row.org_id !== orgId) throw forbidden('FORBIDDEN', `Job '${jobId}' belongs to another org`);
-    return hydratedView(row);
+    return row.job;
   }
 
   async events(orgId: string, jobId: string) {
@@ -36,7 +40,8 @@ export class JobsQueryService {
     return rows.map(eventView);
   }
 
-  async list(orgId: string, q: ListJobsQuery) {
+  /** The page as the response body: JSON text with the jobs as Postgres built them. */
+  async list(orgId: string, q: ListJobsQuery): Promise<string> {
     const where: string[] = ['org_id = $1'];
     const params: unknown[] = [orgId];
     const add = (sql: string, value: unknown) => {
@@ -79,13 +84,13 @@ export class JobsQueryService {
       source = `(${branches.join(' UNION ALL ')}) u`;
     }
     params.push(q.limit + 1, q.cursor ? 0 : q.offset);
-    // One round trip (a prepared statement) for the page with its tasks and subjobs; on the first page the total is
-    // counted at the same time (and then carried in the cursor, so deep pages stay cheap).
+    // One round trip (a prepared statement) for the page with its tasks and subjobs, each job as JSON text; on the
+    // first page the total is counted at the same time (and then carried in the cursor, so deep pages stay cheap).
     // The sort key goes out as Postgres text: microseconds survive the round trip, a JS Date would cut them.
-    const [rows, total]: [Array<HydratedRow & { _sort_key: string }>, number] = await Promise.all([
-      preparedQuery<HydratedRow & { _sort_key: string }>(
+    const [rows, total]: [PageRow[], number] = await Promise.all([
+      preparedQuery<PageRow>(
         this.db,
-        `SELECT p.*, ${hydratedColumns('p')} FROM (
+        `SELECT p.id, p._sort_key, ${jobJsonSql('p')}::text AS job FROM (
            SELECT *, ${field}::text AS _sort_key FROM ${source} ${perStatus ? '' : `WHERE ${where.join(' AND ')}`}
            ORDER BY ${order}
            LIMIT $${params.length - 1} OFFSET $${params.length}
@@ -98,34 +103,18 @@ export class JobsQueryService {
         : this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams).then((r) => Number(r[0].n)),
     ]);
     const hasMore = rows.length > q.limit;
-    const page = rows.slice(0, q.limit);
+    const page = hasMore ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];
     const nextCursor = hasMore && last
       ? encodeCursor({ v: last._sort_key, id: last.id, f: field, d: direction, t: total })
       : null;
-    return {
-      data: page.map(({ _sort_key: _, ...row }) => hydratedView(row)),
-      meta: { org_id: orgId, limit: q.limit, offset: q.cursor ? 0 : q.offset, total, sort: [{ field, direction }], next_cursor: nextCursor },
-    };
+    const meta = { org_id: orgId, limit: q.limit, offset: q.cursor ? 0 : q.offset, total, sort: [{ field, direction }], next_cursor: nextCursor };
+    return jsonEnvelope(`[${page.map((r) => r.job).join(',')}]`, meta);
   }
-
 }
 
-type HydratedRow = JobRow & { _tasks: Array<Record<string, unknown>>; _subjobs: string[] };
-
-/** A job's tasks (as JSON, oldest first) and subjob ids, as columns of the job's row. */
-const hydratedColumns = (alias: string) => `
-  (SELECT coalesce(json_agg(t ORDER BY t.created_at, t.id), '[]'::json) FROM tasks t WHERE t.job_id = ${alias}.id) AS _tasks,
-  (SELECT coalesce(array_agg(s.id ORDER BY s.created_at, s.id), '{}') FROM jobs s WHERE s.parent_job_id = ${alias}.id) AS _subjobs`;
-
-const TASK_DATES = ['run_at', 'created_at', 'started_at', 'finished_at', 'lease_expires_at'];
-
-function hydratedView(row: HydratedRow) {
-  const { _tasks, _subjobs, ...job } = row;
-  // JSON gives timestamps as strings; make them Dates, as the driver does for plain columns.
-  const tasks = _tasks.map((t) => {
-    for (const f of TASK_DATES) if (typeof t[f] === 'string') t[f] = new Date(t[f] as string);
-    return t as unknown as TaskRow;
-  });
-  return jobView(job as JobRow, tasks, _subjobs);
+interface PageRow {
+  id: string;
+  _sort_key: string;
+  job: string;
 }

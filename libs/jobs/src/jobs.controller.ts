@@ -8,6 +8,7 @@ import { parseListQuery } from './dto/list-jobs.query';
 import { JobCancelService } from './job-cancel.service';
 import { jobView } from './job-view';
 import { JobsCreateService, parseDelay } from './jobs-create.service';
+import { asJson, jsonEnvelope } from './json-envelope';
 import { JobsQueryService } from './jobs-query.service';
 
 @Controller('services/agent-jobs')
@@ -31,30 +32,35 @@ export class JobsController {
       throw badRequest('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 characters');
     }
     const created = await this.creator.create(caller, { body, delayMinutes: parseDelay(delay), idempotencyKey });
+    const meta = { org_id: caller.orgId, id: created.job.id };
     // A replay answers 200 with the job as it is now; a new job is 201 with the job as created.
-    const view = created.replayed
-      ? await this.queries.get(caller.orgId, created.job.id)
-      : jobView(created.job, [], []);
-    if (!created.replayed) {
-      view.tasks = [{
-        task_id: created.taskId!, kind: 'initial', attempt: 1, status: 'PENDING', created_at: view.created_at,
-        run_at: view.scheduled_at, started_at: null, finished_at: null, result: null, error: null,
-      }];
+    if (created.replayed) {
+      res.status(200);
+      return asJson(res, jsonEnvelope(await this.queries.getJson(caller.orgId, created.job.id), meta));
     }
-    res.status(created.replayed ? 200 : 201);
-    return envelope(view, { org_id: caller.orgId, id: created.job.id });
+    const view = jobView(created.job, [], []);
+    view.tasks = [{
+      task_id: created.taskId!, kind: 'initial', attempt: 1, status: 'PENDING', created_at: view.created_at,
+      run_at: view.scheduled_at, started_at: null, finished_at: null, result: null, error: null,
+    }];
+    res.status(201);
+    return envelope(view, meta);
   }
 
   @Get()
   @RequireAccess('SERVICES', 'READ')
-  list(@CurrentToken() caller: Principal, @Query() query: Record<string, unknown>) {
-    return this.queries.list(caller.orgId, parseListQuery(query));
+  async list(
+    @CurrentToken() caller: Principal,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return asJson(res, await this.queries.list(caller.orgId, parseListQuery(query)));
   }
 
   @Get(':id')
   @RequireAccess('SERVICES', 'READ')
-  async get(@CurrentToken() caller: Principal, @Param('id') id: string) {
-    return envelope(await this.queries.get(caller.orgId, id), { org_id: caller.orgId, id });
+  async get(@CurrentToken() caller: Principal, @Param('id') id: string, @Res({ passthrough: true }) res: Response) {
+    return asJson(res, jsonEnvelope(await this.queries.getJson(caller.orgId, id), { org_id: caller.orgId, id }));
   }
 
   @Get(':id/events')
