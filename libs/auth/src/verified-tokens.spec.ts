@@ -14,7 +14,7 @@ describe('VerifiedTokens', () => {
   });
 
   it('stays bounded', () => {
-    const cache = new VerifiedTokens<{ sub: string }>();
+    const cache = new VerifiedTokens<{ sub: string; exp?: number }>();
     for (let i = 0; i < 10_001; i++) cache.remember(`tok${i}`, { sub: String(i) });
     expect(cache.get('tok0')).toBeUndefined();
     expect(cache.get('tok10000')).toEqual({ sub: '10000' });

@@ -83,7 +83,10 @@ export class JobsQueryService {
       });
       source = `(${branches.join(' UNION ALL ')}) u`;
     }
-    params.push(q.limit + 1, q.cursor ? 0 : q.offset);
+    params.push(q.cursor ? 0 : q.offset);
+    // LIMIT written into the text (a validated integer, 1-100: a handful of statements): with it
+    // as a parameter Postgres re-plans every page rather than using the prepared plan.
+    const limit = Math.trunc(q.limit) + 1;
     // One round trip (a prepared statement) for the page with its tasks and subjobs, each job as JSON text; on the
     // first page the total is counted at the same time (and then carried in the cursor, so deep pages stay cheap).
     // The sort key goes out as Postgres text: microseconds survive the round trip, a JS Date would cut them.
@@ -93,7 +96,7 @@ export class JobsQueryService {
         `SELECT p.id, p._sort_key, ${jobJsonSql('p')}::text AS job FROM (
            SELECT *, ${field}::text AS _sort_key FROM ${source} ${perStatus ? '' : `WHERE ${where.join(' AND ')}`}
            ORDER BY ${order}
-           LIMIT $${params.length - 1} OFFSET $${params.length}
+           LIMIT ${limit} OFFSET $${params.length}
          ) p
          ORDER BY p.${field} ${direction}, p.id ${direction}`,
         params,
