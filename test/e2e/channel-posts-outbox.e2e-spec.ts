@@ -1,6 +1,8 @@
 import { DynamicModule, INestApplicationContext, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { ChannelDeliveryModule } from '../../libs/channels/src/delivery/channel-delivery.module';
 import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel-posts.reconciler';
 import { ChannelPostsRepository } from '../../libs/channels/src/delivery/channel-posts.repository';
@@ -23,8 +25,9 @@ class OutboxModule {
 const LEASE_MS = 120_000;
 
 /**
- * The channel_posts outbox statement by statement: one statement per operation, what the
- * claim leaves alone, the races a one-statement snapshot must not lose, and the Bull runs.
+ * The channel_posts outbox statement by statement: one statement per operation (shared by the
+ * operations of one turn of the event loop), what the claim leaves alone, the races a
+ * one-statement snapshot must not lose, and the Bull runs.
  */
 describe('channel posts outbox', () => {
   let t: TestApp;
@@ -95,6 +98,18 @@ describe('channel posts outbox', () => {
       return await result;
     } finally {
       client.release();
+    }
+  }
+
+  /** Runs `during` and counts the statements the outbox's own pool sent meanwhile (nothing else uses that pool here). */
+  async function countingStatements<T>(during: () => Promise<T>): Promise<{ result: T; statements: number }> {
+    const pool = (ctx.get(DataSource).driver as PostgresDriver).master as Pool;
+    const spy = jest.spyOn(pool, 'query');
+    try {
+      const result = await during();
+      return { result, statements: spy.mock.calls.length };
+    } finally {
+      spy.mockRestore();
     }
   }
 
@@ -180,6 +195,144 @@ describe('channel posts outbox', () => {
       () => repo.claim(org, jobId, second, LEASE_MS),
     );
     expect(claim).toMatchObject({ state: 'claimed', post: { task_id: second, attempts: 1 }, threadTs: '1700000000.000400' });
+  });
+
+  it('claims and finishes of many jobs in one turn share one statement each; each caller gets its own post, ts, summary and event', async () => {
+    // Job 0 has a second post, handed back before (not fresh): its first post's finish kicks it.
+    const jobs = [await jobWithPosts([{ status: 'PENDING' }, { status: 'PENDING', dueAgo: 1, createdAgo: 10 }])];
+    for (let i = 1; i < 6; i++) jobs.push(await jobWithPosts([{ status: 'PENDING' }]));
+    const [j0, j1, j2, j3, j4, j5] = jobs;
+
+    const claimed = await countingStatements(() => Promise.all([
+      ...jobs.map((j) => repo.claim(j.org, j.jobId, j.ids[0], LEASE_MS)),
+      repo.claim(j0.org, j0.jobId, j0.ids[1], LEASE_MS),
+    ]));
+    expect(claimed.statements).toBe(1);
+    jobs.forEach((j, i) => expect(claimed.result[i]).toMatchObject({
+      state: 'claimed', post: { task_id: j.ids[0], job_id: j.jobId, org_id: j.org, seq: 1, attempts: 1, resumed: false }, job: { id: j.jobId, org_id: j.org }, threadTs: null,
+    }));
+    // Its first post was open in the statement's snapshot (claimed by the same statement).
+    expect(claimed.result[6]).toEqual({ state: 'blocked' });
+
+    const error = { code: 'SLACK_HTTP_ERROR', message: 'HTTP 500' };
+    const finished = await countingStatements(() => Promise.all([
+      repo.delivered(j0.org, j0.jobId, j0.ids[0], '1700000001.000001', 'delivered j0'),
+      repo.delivered(j1.org, j1.jobId, j1.ids[0], '1700000001.000002', 'delivered j1'),
+      repo.delivered(j2.org, j2.jobId, j2.ids[0], '1700000001.000003', 'delivered j2'),
+      repo.failed(j3.org, j3.jobId, j3.ids[0], { code: 'SLACK_CHANNEL_NOT_FOUND', message: 'channel_not_found' }, 'failed j3'),
+      repo.retryLater(j4.org, j4.jobId, j4.ids[0], 'PENDING', 60_000, error),
+      repo.delivered(j5.org, j5.jobId, j5.ids[0], null, 'delivered j5'),
+    ]));
+    expect(finished.statements).toBe(1);
+    const kicked = await post(j0.ids[1]);
+    expect(kicked).toMatchObject({ status: 'PENDING', later: false });
+    expect(finished.result).toEqual([
+      { jobStatus: 'SCHEDULED', next: { task_id: j0.ids[1], job_id: j0.jobId, org_id: j0.org, due: { task_id: j0.ids[1], fresh: false, due_at_ms: kicked.due_at_ms } } },
+      { jobStatus: 'SCHEDULED', next: null },
+      { jobStatus: 'SCHEDULED', next: null },
+      { jobStatus: 'SCHEDULED', next: null },
+      { due: { task_id: j4.ids[0], fresh: false, due_at_ms: (await post(j4.ids[0])).due_at_ms } },
+      { jobStatus: 'SCHEDULED', next: null },
+    ]);
+
+    const summary = (status: string, ts: string | null, err: unknown = null) => ({ status, platform: 'slack', channel: 'COUTBOX', ts, attempts: 1, error: err });
+    expect((await jobRow(j0.jobId)).delivery).toEqual(summary('PENDING', '1700000001.000001'));
+    expect((await jobRow(j1.jobId)).delivery).toEqual(summary('DELIVERED', '1700000001.000002'));
+    expect((await jobRow(j2.jobId)).delivery).toEqual(summary('DELIVERED', '1700000001.000003'));
+    expect((await jobRow(j3.jobId)).delivery).toEqual(summary('FAILED', null, { code: 'SLACK_CHANNEL_NOT_FOUND', message: 'channel_not_found' }));
+    expect((await jobRow(j4.jobId)).delivery).toEqual(summary('PENDING', null, error));
+    expect((await jobRow(j5.jobId)).delivery).toEqual(summary('DELIVERED', null));
+    expect(await post(j4.ids[0])).toMatchObject({ status: 'PENDING', later: true });
+
+    expect(await deliveryEvents(j0.jobId)).toEqual([{ task_id: j0.ids[0], reason: 'delivered j0' }]);
+    expect(await deliveryEvents(j1.jobId)).toEqual([{ task_id: j1.ids[0], reason: 'delivered j1' }]);
+    expect(await deliveryEvents(j2.jobId)).toEqual([{ task_id: j2.ids[0], reason: 'delivered j2' }]);
+    expect(await deliveryEvents(j3.jobId)).toEqual([{ task_id: j3.ids[0], reason: 'failed j3' }]);
+    expect(await deliveryEvents(j4.jobId)).toEqual([]);
+    expect(await deliveryEvents(j5.jobId)).toEqual([{ task_id: j5.ids[0], reason: 'delivered j5' }]);
+
+    // The kicked post is claimed in its thread.
+    expect(await repo.claim(j0.org, j0.jobId, j0.ids[1], LEASE_MS)).toMatchObject({ state: 'claimed', post: { seq: 2 }, threadTs: '1700000001.000001' });
+  });
+
+  it('the same post twice in one turn is claimed and finished once (the batch runs each alone); two posts of one job in one turn finish one after the other', async () => {
+    const a = await jobWithPosts([{ status: 'PENDING' }]);
+    const b = await jobWithPosts([{ status: 'PENDING' }]);
+    const claims = await Promise.all([
+      repo.claim(a.org, a.jobId, a.ids[0], LEASE_MS), repo.claim(a.org, a.jobId, a.ids[0], LEASE_MS), repo.claim(b.org, b.jobId, b.ids[0], LEASE_MS),
+    ]);
+    expect(claims.slice(0, 2).map((c) => c.state).sort()).toEqual(['busy', 'claimed']);
+    expect(claims[2]).toMatchObject({ state: 'claimed', post: { task_id: b.ids[0], attempts: 1 } });
+    expect(await post(a.ids[0])).toMatchObject({ status: 'SENDING', attempts: 1 });
+
+    const finished = await Promise.all([
+      repo.delivered(a.org, a.jobId, a.ids[0], '1700000002.000001', 'first copy'),
+      repo.delivered(a.org, a.jobId, a.ids[0], '1700000002.000002', 'second copy'),
+      repo.delivered(b.org, b.jobId, b.ids[0], '1700000002.000003', 'delivered b'),
+    ]);
+    const winner = finished[0] ? 0 : 1;
+    expect(finished.slice(0, 2).filter(Boolean)).toEqual([{ jobStatus: 'SCHEDULED', next: null }]);
+    expect(finished[2]).toEqual({ jobStatus: 'SCHEDULED', next: null });
+    expect(await deliveryEvents(a.jobId)).toEqual([{ task_id: a.ids[0], reason: ['first copy', 'second copy'][winner] }]);
+    expect((await jobRow(a.jobId)).delivery).toMatchObject({ status: 'DELIVERED', ts: `1700000002.00000${winner + 1}`, attempts: 1 });
+    expect((await jobRow(b.jobId)).delivery).toMatchObject({ status: 'DELIVERED', ts: '1700000002.000003', attempts: 1 });
+
+    // One statement would count each of them open in the other's summary: they run alone, in the job lock's order.
+    const c = await jobWithPosts([{ status: 'SENDING', attempts: 1, dueAgo: -60 }, { status: 'PENDING' }]);
+    const both = await Promise.all([
+      repo.delivered(c.org, c.jobId, c.ids[0], '1700000002.000004', 'delivered c1'),
+      repo.failed(c.org, c.jobId, c.ids[1], { code: 'SLACK_IS_ARCHIVED', message: 'is_archived' }, 'failed c2'),
+    ]);
+    expect(both.every(Boolean)).toBe(true);
+    expect((await jobRow(c.jobId)).delivery).toEqual({
+      status: 'FAILED', platform: 'slack', channel: 'COUTBOX', ts: '1700000002.000004', attempts: 1, error: { code: 'SLACK_IS_ARCHIVED', message: 'is_archived' },
+    });
+    expect((await deliveryEvents(c.jobId)).map((e: { reason: string }) => e.reason).sort()).toEqual(['delivered c1', 'failed c2']);
+  });
+
+  it('in a batch, a claim whose row changed after the snapshot runs again alone; the others keep their claim', async () => {
+    const a = await jobWithPosts([
+      { status: 'SENDING', attempts: 1, dueAgo: -60 },
+      { status: 'PENDING', dueAgo: 1, createdAgo: 10 },
+    ]);
+    const others = [await jobWithPosts([{ status: 'PENDING' }]), await jobWithPosts([{ status: 'PENDING' }])];
+    const { result: claims, statements } = await countingStatements(() => whileLocked(
+      async (c) => {
+        await c.query(`UPDATE channel_posts SET status = 'DELIVERED', ts = '1700000003.000001' WHERE task_id = $1`, [a.ids[0]]);
+        await c.query(`UPDATE channel_posts SET next_attempt_at = now() WHERE task_id = $1`, [a.ids[1]]);
+      },
+      () => Promise.all([a, ...others].map((j, i) => repo.claim(j.org, j.jobId, j.ids[i === 0 ? 1 : 0], LEASE_MS))),
+    ));
+    expect(claims[0]).toMatchObject({ state: 'claimed', post: { task_id: a.ids[1], attempts: 1 }, threadTs: '1700000003.000001' });
+    others.forEach((o, i) => expect(claims[i + 1]).toMatchObject({ state: 'claimed', post: { task_id: o.ids[0], attempts: 1 } }));
+    // The batch, then the stale claim alone.
+    expect(statements).toBe(2);
+  });
+
+  it('in a batch, a finish whose job row changed while it waited for the lock runs again alone; the other jobs keep their answer', async () => {
+    const a = await jobWithPosts([{ status: 'PENDING' }]);
+    const b = await jobWithPosts([{ status: 'PENDING' }]);
+    await Promise.all([repo.claim(a.org, a.jobId, a.ids[0], LEASE_MS), repo.claim(b.org, b.jobId, b.ids[0], LEASE_MS)]);
+    const { result: finished, statements } = await countingStatements(() => whileLocked(
+      async (c) => {
+        await c.query(`UPDATE jobs SET updated_at = now() WHERE id = $1`, [a.jobId]);
+        await c.query(
+          `INSERT INTO channel_posts (task_id, job_id, org_id, seq, result, is_final, status) VALUES ($1, $2, $3, 2, '"late"', true, 'PENDING')`,
+          [`${a.ids[0]}_late`, a.jobId, a.org],
+        );
+      },
+      () => Promise.all([
+        repo.delivered(a.org, a.jobId, a.ids[0], '1700000004.000001', 'delivered a'),
+        repo.delivered(b.org, b.jobId, b.ids[0], '1700000004.000002', 'delivered b'),
+      ]),
+    ));
+    expect(finished).toEqual([{ jobStatus: 'SCHEDULED', next: null }, { jobStatus: 'SCHEDULED', next: null }]);
+    expect(statements).toBe(2);
+    // The late post counts: still PENDING.
+    expect((await jobRow(a.jobId)).delivery).toMatchObject({ status: 'PENDING', ts: '1700000004.000001', attempts: 1 });
+    expect((await jobRow(b.jobId)).delivery).toMatchObject({ status: 'DELIVERED', ts: '1700000004.000002', attempts: 1 });
+    expect(await deliveryEvents(a.jobId)).toEqual([{ task_id: a.ids[0], reason: 'delivered a' }]);
+    expect(await deliveryEvents(b.jobId)).toEqual([{ task_id: b.ids[0], reason: 'delivered b' }]);
   });
 
   it('the reconciler puts an overdue post Bull lost back once, under the id its state names, not on every pass', async () => {

@@ -21,7 +21,8 @@ const MAX_WAIT_MS = 60_000;
  * platform asks; transient errors back off exponentially, at most MAX_ATTEMPTS; permanent
  * errors fail at once. The outcome lands on the job (jobs.delivery) and in its events.
  *
- * Each run costs one claim statement and, once the platform answered, one finish
+ * Each run costs one claim and, once the platform answered, one finish; claims (and
+ * finishes) of runs that reach the repository in the same turn of the event loop share one
  * statement. Bull runs are named by when the post is due (post-wakeups.ts): a post is
  * woken once per due time, by its first run, a retry, or the earlier post's kick.
  */
