@@ -20,7 +20,11 @@ const DB = throwawayDatabase('e2e');
 type Mode = 'single' | 'split';
 
 async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: number): Promise<void> {
-  console.log(`   -- ${mode === 'single' ? 'one process: api --with-worker (npm start)' : 'two processes: api + worker'}`);
+  const apiProcesses = apiProcessesEnv(opts).API_PROCESSES;
+  const shape = mode === 'single'
+    ? (apiProcesses ? `npm start with API_PROCESSES=${apiProcesses} (the worker in the first)` : 'one process: api --with-worker (npm start)')
+    : (apiProcesses ? `api (API_PROCESSES=${apiProcesses}) + worker process` : 'two processes: api + worker');
+  console.log(`   -- ${shape}`);
   const prefix = queuePrefix(`e2e-${mode}`);
   const port = await freePort();
   const extra: Record<string, string> = {};

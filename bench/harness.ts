@@ -249,6 +249,8 @@ export function serviceEnv(database: string, prefix: string, port: number, extra
   return {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
+    // Experiments with V8 flags (e.g. --max-semi-space-size) for the services only.
+    ...(process.env.BENCH_NODE_OPTIONS ? { NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS } : {}),
     NODE_ENV: 'production',
     DATABASE_URL: databaseUrl(database),
     REDIS_URL,

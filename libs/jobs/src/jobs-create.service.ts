@@ -89,7 +89,8 @@ export class JobsCreateService {
       if (replay) return { job: replay, taskId: null, replayed: true };
       throw conflict('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is in progress; retry shortly');
     }
-    await this.queue.enqueue({ org_id: caller.orgId, job_id: jobId, task_id: taskId, run_at: runAt });
+    // Not awaited: the job is stored, and an add that fails or never happens (crash) is made up by the reconciler.
+    void this.queue.enqueue({ org_id: caller.orgId, job_id: jobId, task_id: taskId, run_at: runAt });
     return { job: insert, taskId, replayed: false };
   }
 
