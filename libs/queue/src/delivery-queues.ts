@@ -1,10 +1,8 @@
 import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
+import { BullPresence } from './bull-presence';
 import { CHANNEL_POSTS_QUEUE, ChannelPostPayload, WEBHOOK_DELIVERIES_QUEUE, WebhookDeliveryPayload } from './queue-names';
-
-/** How long a post the reconciler found queued is not asked about again (see enqueueMissing). */
-const RECHECK_MS = 10_000;
 
 export interface ChannelPostWakeup {
   post: ChannelPostPayload;
@@ -16,10 +14,11 @@ export interface ChannelPostWakeup {
 @Injectable()
 export class ChannelPostQueue {
   private readonly logger = new Logger(ChannelPostQueue.name);
-  /** Bull job id -> when the reconciler last saw Bull holding it. */
-  private readonly seenQueued = new Map<string, number>();
+  private readonly presence: BullPresence;
 
-  constructor(@InjectQueue(CHANNEL_POSTS_QUEUE) readonly queue: Queue<ChannelPostPayload>) {}
+  constructor(@InjectQueue(CHANNEL_POSTS_QUEUE) readonly queue: Queue<ChannelPostPayload>) {
+    this.presence = new BullPresence(queue);
+  }
 
   /**
    * The first run of a post is `post:<task_id>`; `wakeup` names a later one,
@@ -45,32 +44,13 @@ export class ChannelPostQueue {
 
   /**
    * For the reconciler's sweep of overdue posts: enqueues (now) only the wakeups whose Bull
-   * job is gone (Redis lost it, a worker died, an add failed). One pipelined EXISTS per
-   * wakeup instead of an addJob script per post and pass. A wakeup Bull was seen holding is
-   * not asked about again for RECHECK_MS (under a backlog every queued post is overdue on
-   * every pass); one Redis lost is found within that. Returns how many were enqueued.
+   * job is gone (Redis lost it, a worker died, an add failed); see BullPresence. Every post
+   * it is given is overdue, so one Bull holds is not asked about again for a while.
+   * Returns how many were enqueued.
    */
   async enqueueMissing(wakeups: ChannelPostWakeup[]): Promise<number> {
-    const now = Date.now();
-    for (const [id, at] of this.seenQueued) if (now - at > RECHECK_MS) this.seenQueued.delete(id);
-    const candidates = wakeups
-      .map((w) => ({ ...w, jobId: ChannelPostQueue.jobId(w.post.task_id, w.wakeup) }))
-      .filter((w) => !this.seenQueued.has(w.jobId));
-    if (!candidates.length) return 0;
-    let missing = candidates;
-    try {
-      const pipeline = this.queue.client.pipeline();
-      for (const w of candidates) pipeline.exists(this.queue.toKey(w.jobId));
-      const results = (await pipeline.exec()) ?? [];
-      missing = candidates.filter((w, i) => {
-        const [err, exists] = results[i] ?? [null, 0];
-        const queued = err === null && exists === 1;
-        if (queued) this.seenQueued.set(w.jobId, now);
-        return !queued;
-      });
-    } catch {
-      // Redis unreachable: enqueue() below logs and leaves them for the next pass.
-    }
+    const jobIdOf = (w: ChannelPostWakeup) => ChannelPostQueue.jobId(w.post.task_id, w.wakeup);
+    const missing = await this.presence.missing(wakeups, jobIdOf, () => true);
     await Promise.all(missing.map((w) => this.enqueue(w.post, 0, w.wakeup)));
     return missing.length;
   }
