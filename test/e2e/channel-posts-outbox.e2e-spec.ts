@@ -255,7 +255,7 @@ describe('channel posts outbox', () => {
     expect(await repo.claim(j0.org, j0.jobId, j0.ids[1], LEASE_MS)).toMatchObject({ state: 'claimed', post: { seq: 2 }, threadTs: '1700000001.000001' });
   });
 
-  it('the same post twice in one turn is claimed and finished once (the batch runs each alone); two posts of one job in one turn finish one after the other', async () => {
+  it('the same post twice in one turn is claimed and finished once (the second copy in a later statement); two posts of one job in one turn finish one after the other', async () => {
     const a = await jobWithPosts([{ status: 'PENDING' }]);
     const b = await jobWithPosts([{ status: 'PENDING' }]);
     const claims = await Promise.all([

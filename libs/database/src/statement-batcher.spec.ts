@@ -1,4 +1,4 @@
-import { StatementBatcher } from './statement-batcher';
+import { columns, StatementBatcher } from './statement-batcher';
 
 describe('StatementBatcher', () => {
   it('runs the calls of one turn of the event loop as one batch, answering each its own result', async () => {
@@ -41,5 +41,22 @@ describe('StatementBatcher', () => {
       throw new Error('down');
     });
     await expect(batcher.run(1)).rejects.toThrow('down');
+  });
+
+  it('never puts two items with the same conflict key in one statement: the later ones follow, in order', async () => {
+    const batches: string[][] = [];
+    const batcher = new StatementBatcher<string, string>(async (items) => {
+      batches.push([...items]);
+      return items.map((i) => i.toUpperCase());
+    }, { conflictKey: (i) => i[0] });
+    const results = await Promise.all(['a1', 'b1', 'a2', 'c1', 'a3', 'b2'].map((i) => batcher.run(i)));
+    expect(results).toEqual(['A1', 'B1', 'A2', 'C1', 'A3', 'B2']);
+    expect(batches).toEqual([['a1', 'b1', 'c1'], ['a2', 'b2'], ['a3']]);
+  });
+});
+
+describe('columns', () => {
+  it('turns items into one array per field, for unnest()', () => {
+    expect(columns([{ a: 1, b: 'x' }, { a: 2, b: 'y' }], (i) => i.a, (i) => i.b)).toEqual([[1, 2], ['x', 'y']]);
   });
 });

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { preparedQuery, StatementBatcher } from '@app/database';
+import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
 import type { JobRow, TaskRow } from './job-rows';
 
@@ -39,17 +39,6 @@ export interface ClaimedTask {
 const NOBODY_LISTENS = 'callback_url IS NULL AND observers IS NULL AND parent_job_id IS NULL';
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
-
-/**
- * One task twice in a batch (Bull delivered it twice at once) would be claimed or finished
- * once by the statement but reported to both callers: refuse, and StatementBatcher runs each
- * alone, where the job row lock orders them and the second one finds the task taken.
- */
-function assertDistinctTasks(items: readonly { taskId: string }[]): void {
-  if (items.length > 1 && new Set(items.map((i) => i.taskId)).size !== items.length) {
-    throw new Error('the same task twice in one batch');
-  }
-}
 
 interface ClaimRequest {
   jobId: string;
@@ -158,9 +147,13 @@ const FINISH_SQL = `
  */
 @Injectable()
 export class JobTransitionsRepository {
-  // Claims and finishes of tasks that run side by side go to Postgres as one statement each.
-  private readonly claims = new StatementBatcher<ClaimRequest, ClaimedTask | null>((items) => this.claimMany(items));
-  private readonly finishes = new StatementBatcher<TaskFinish, { applied: boolean; posted: boolean }>((items) => this.finishMany(items));
+  // Claims and finishes of tasks that run side by side go to Postgres as one statement each. One
+  // task twice (Bull delivered it twice at once) goes in a later statement: one statement would
+  // change its row once but report it to both callers; after the first, the second finds it taken.
+  private readonly claims = new StatementBatcher<ClaimRequest, ClaimedTask | null>((items) => this.claimMany(items), { conflictKey: (i) => i.taskId });
+  private readonly finishes = new StatementBatcher<TaskFinish, { applied: boolean; posted: boolean }>(
+    (items) => this.finishMany(items), { conflictKey: (f) => f.taskId },
+  );
 
   constructor(private readonly db: DataSource) {}
 
@@ -179,10 +172,7 @@ export class JobTransitionsRepository {
   }
 
   private async claimMany(items: readonly ClaimRequest[]): Promise<Array<ClaimedTask | null>> {
-    assertDistinctTasks(items);
-    const rows = await preparedQuery<Record<string, any>>(this.db, CLAIM_SQL, [
-      items.map((i) => i.jobId), items.map((i) => i.taskId), items.map((i) => i.leaseMs),
-    ]);
+    const rows = await preparedQuery<Record<string, any>>(this.db, CLAIM_SQL, columns(items, (i) => i.jobId, (i) => i.taskId, (i) => i.leaseMs));
     const byTask = new Map(rows.map((r) => [r.task.id as string, r]));
     return items.map((i) => {
       const row = byTask.get(i.taskId);
@@ -193,14 +183,12 @@ export class JobTransitionsRepository {
   }
 
   private async finishMany(items: readonly TaskFinish[]): Promise<Array<{ applied: boolean; posted: boolean }>> {
-    assertDistinctTasks(items);
-    const col = <T>(f: (i: TaskFinish) => T) => items.map(f);
-    const rows = await preparedQuery<{ task_id: string; applied: boolean; posted: boolean }>(this.db, FINISH_SQL, [
-      col((f) => f.jobId), col((f) => f.taskId), col((f) => f.taskStatus), col((f) => json(f.taskResult)), col((f) => json(f.taskError)),
-      col((f) => f.jobStatus ?? null), col((f) => f.jobResult !== undefined), col((f) => json(f.jobResult)), col((f) => json(f.jobError)),
-      col((f) => f.followUp ?? false), col((f) => f.actor), col((f) => f.reason ?? null),
-      col((f) => f.next?.id ?? null), col((f) => f.next?.kind ?? null), col((f) => f.next?.attempt ?? null), col((f) => f.next?.run_at ?? null),
-    ]);
+    const rows = await preparedQuery<{ task_id: string; applied: boolean; posted: boolean }>(this.db, FINISH_SQL, columns(items,
+      (f) => f.jobId, (f) => f.taskId, (f) => f.taskStatus, (f) => json(f.taskResult), (f) => json(f.taskError),
+      (f) => f.jobStatus ?? null, (f) => f.jobResult !== undefined, (f) => json(f.jobResult), (f) => json(f.jobError),
+      (f) => f.followUp ?? false, (f) => f.actor, (f) => f.reason ?? null,
+      (f) => f.next?.id ?? null, (f) => f.next?.kind ?? null, (f) => f.next?.attempt ?? null, (f) => f.next?.run_at ?? null,
+    ));
     const byTask = new Map(rows.map((r) => [r.task_id, r]));
     return items.map((f) => {
       const r = byTask.get(f.taskId);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { preparedQuery, StatementBatcher } from '@app/database';
+import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
 import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
 import { OutboundHttpClient } from '@app/common/outbound';
@@ -178,15 +178,13 @@ const INSERT_JOBS_SQL = `
   SELECT * FROM j`;
 
 function insertParams(jobs: readonly NewJob[]): unknown[][] {
-  const col = <T>(f: (j: NewJob) => T) => jobs.map(f);
   const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-  return [
-    col((j) => j.jobId), col((j) => j.orgId), col((j) => j.body.job_type_id), col((j) => j.status),
-    col((j) => j.body.target_channel.code), col((j) => JSON.stringify(j.body.target_channel)),
-    col((j) => JSON.stringify(j.body.params ?? {})), col((j) => JSON.stringify(j.config)), col((j) => json(j.body.metadata)),
-    col((j) => j.runAt), col((j) => j.now), col((j) => j.body.parent_job_id ?? null), col((j) => j.body.callback_url ?? null),
-    col((j) => json(j.body.observers)), col((j) => j.actor), col((j) => j.taskId),
-  ];
+  return columns(jobs,
+    (j) => j.jobId, (j) => j.orgId, (j) => j.body.job_type_id, (j) => j.status,
+    (j) => j.body.target_channel.code, (j) => JSON.stringify(j.body.target_channel),
+    (j) => JSON.stringify(j.body.params ?? {}), (j) => JSON.stringify(j.config), (j) => json(j.body.metadata),
+    (j) => j.runAt, (j) => j.now, (j) => j.body.parent_job_id ?? null, (j) => j.body.callback_url ?? null,
+    (j) => json(j.body.observers), (j) => j.actor, (j) => j.taskId);
 }
 
 /** Canonical JSON (sorted keys) so the same body in another key order is the same request. */

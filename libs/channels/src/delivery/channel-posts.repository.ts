@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { preparedQuery, StatementBatcher } from '@app/database';
+import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import type { ClaimedPost, DeliveryError, PostJob } from './delivery-types';
 import { dueAtMsSql, PostDue } from './post-wakeups';
 
@@ -126,7 +126,7 @@ const CLAIM_SQL = `
  * answer. Posts of the job other than this one cannot otherwise change the summary
  * meanwhile: later ones cannot be claimed while this one is open, earlier ones are closed
  * for good. (Two posts of one job in one batch would each miss the other in the summary:
- * the caller refuses such a batch.)
+ * the batcher puts them in separate statements.)
  *
  * jobs.delivery: PENDING while a post is open, else FAILED if one failed, else DELIVERED;
  * ts of the first post; attempts over all posts; the error that matters.
@@ -232,20 +232,8 @@ interface FinishRequest {
   reason: string | null;
 }
 
-/**
- * One post twice in a claim batch (two wakeups of it at once) would be claimed once by the
- * statement but reported to both callers; two posts of one job in a finish batch would each
- * miss the other in the job's summary. Refuse: StatementBatcher then runs each alone, where
- * the row locks order them.
- */
-function assertDistinct<T>(items: readonly T[], key: (item: T) => string, what: string): void {
-  if (items.length > 1 && new Set(items.map(key)).size !== items.length) throw new Error(`${what} twice in one batch`);
-}
-
-const finishParams = (items: readonly FinishRequest[]): unknown[][] => [
-  items.map((f) => f.jobId), items.map((f) => f.orgId), items.map((f) => f.taskId), items.map((f) => f.status),
-  items.map((f) => f.ts), items.map((f) => f.error), items.map((f) => f.delayMs), items.map((f) => f.reason),
-];
+const finishParams = (items: readonly FinishRequest[]) => columns(items,
+  (f) => f.jobId, (f) => f.orgId, (f) => f.taskId, (f) => f.status, (f) => f.ts, (f) => f.error, (f) => f.delayMs, (f) => f.reason);
 
 /** CLAIM_SQL's row, read by claim(). */
 type ClaimRow = Record<string, any> & { n: string };
@@ -268,8 +256,11 @@ interface FinishRow {
 @Injectable()
 export class ChannelPostsRepository {
   // Posts claimed or finished side by side (a worker runs DELIVERY_CONCURRENCY at once) share one statement each.
-  private readonly claims = new StatementBatcher<ClaimRequest, ClaimRow | undefined>((items) => this.claimMany(items));
-  private readonly finishes = new StatementBatcher<FinishRequest, FinishRow | undefined>((items) => this.finishMany(items));
+  // Never in one statement: the same post twice (two wakeups at once: claimed once, reported to
+  // both), or two posts of one job (each summary would miss the other). The later one goes
+  // in a following statement, after the first committed.
+  private readonly claims = new StatementBatcher<ClaimRequest, ClaimRow | undefined>((items) => this.claimMany(items), { conflictKey: (c) => c.taskId });
+  private readonly finishes = new StatementBatcher<FinishRequest, FinishRow | undefined>((items) => this.finishMany(items), { conflictKey: (f) => f.jobId });
 
   constructor(private readonly db: DataSource) {}
 
@@ -326,15 +317,11 @@ export class ChannelPostsRepository {
   }
 
   private async claimMany(items: readonly ClaimRequest[]): Promise<Array<ClaimRow | undefined>> {
-    assertDistinct(items, (c) => c.taskId, 'the same post');
-    const rows = await preparedQuery<ClaimRow>(this.db, CLAIM_SQL, [
-      items.map((c) => c.taskId), items.map((c) => c.orgId), items.map((c) => c.jobId), items.map((c) => c.leaseMs),
-    ]);
+    const rows = await preparedQuery<ClaimRow>(this.db, CLAIM_SQL, columns(items, (c) => c.taskId, (c) => c.orgId, (c) => c.jobId, (c) => c.leaseMs));
     return byOrdinal(rows, items.length);
   }
 
   private async finishMany(items: readonly FinishRequest[]): Promise<Array<FinishRow | undefined>> {
-    assertDistinct(items, (f) => f.jobId, 'posts of the same job');
     return byOrdinal(await preparedQuery<FinishRow>(this.db, FINISH_SQL, finishParams(items)), items.length);
   }
 
