@@ -2,7 +2,7 @@ import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
-import { DomainError, ProblemDetailsFilter, strictValidationPipe, toProblem } from '@app/common';
+import { DomainError, KnownQueryParamsInterceptor, ProblemDetailsFilter, strictValidationPipe, toProblem } from '@app/common';
 import { ApiModule, ApiModuleOptions } from './api.module';
 
 export const BODY_LIMIT = '1mb';
@@ -24,6 +24,7 @@ export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[
     res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   });
   app.useGlobalPipes(strictValidationPipe());
+  app.useGlobalInterceptors(new KnownQueryParamsInterceptor());
   app.useGlobalFilters(new ProblemDetailsFilter());
   app.enableShutdownHooks();
   const server = app.getHttpAdapter().getInstance();

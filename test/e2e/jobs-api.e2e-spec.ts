@@ -480,12 +480,13 @@ describe('jobs API', () => {
       expect(ids(ok)).toEqual(sorted('scheduled_at', 'asc').slice(10, 20));
     });
 
-    it("a cursor from another org's list shows nothing of that org", async () => {
+    it("a cursor from another org's list is 400 and shows nothing of that org", async () => {
       const first = await list('?limit=10');
       const res = await t.http().get(`/services/agent-jobs?limit=10&cursor=${encodeURIComponent(first.body.meta.next_cursor)}`).set(auth);
-      expect(res.status).toBe(200);
-      expect(res.body.data.every((j: Job) => j.org_id === org)).toBe(true);
-      expect(ids(res).some((id) => all.some((j) => j.job_id === id))).toBe(false);
+      // Cursors are signed for the org they were made for (docs/decisions.md, Listing).
+      expectProblem(res, 400, 'VALIDATION_ERROR');
+      expect(fieldsOf(res)).toEqual(['cursor']);
+      expect(res.body.data).toBeUndefined();
     });
   });
 

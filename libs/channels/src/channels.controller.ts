@@ -1,8 +1,7 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
 import { CurrentToken, Principal, RequireAccess } from '@app/auth';
-import { envelope } from '@app/common';
+import { envelope, PageQueryDto } from '@app/common';
 import { ChannelsService } from './channels.service';
-import { parseListChannelsQuery } from './list-channels.query';
 
 /** The org's channels (upserted from every job's target_channel). */
 @Controller('services/channels')
@@ -11,8 +10,8 @@ export class ChannelsController {
 
   @Get()
   @RequireAccess('SERVICES', 'READ')
-  list(@CurrentToken() caller: Principal, @Query() query: Record<string, unknown>) {
-    return this.channels.list(caller.orgId, parseListChannelsQuery(query));
+  list(@CurrentToken() caller: Principal, @Query() page: PageQueryDto) {
+    return this.channels.list(caller.orgId, page);
   }
 
   @Get(':id')

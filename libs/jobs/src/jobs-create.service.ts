@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
-import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
+import { conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
 import { OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
 import { ChannelsService } from '@app/channels';
@@ -198,15 +198,4 @@ function canonical(value: unknown): string {
 
 function hashRequest(req: CreateJobRequest): string {
   return createHash('sha256').update(canonical({ body: req.body, delay: req.delayMinutes ?? null })).digest('hex');
-}
-
-export function parseDelay(raw: unknown): number | undefined {
-  if (raw === undefined) return undefined;
-  const text = String(raw);
-  if (!/^\d+$/.test(text) || Number(text) > MAX_DELAY_MINUTES) {
-    throw badRequest('VALIDATION_ERROR', 'delay must be a whole number of minutes', [
-      { field: 'delay', message: `must be an integer from 0 to ${MAX_DELAY_MINUTES}` },
-    ]);
-  }
-  return Number(text);
 }

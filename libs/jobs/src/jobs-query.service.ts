@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { forbidden, notFound } from '@app/common';
+import { forbidden, notFound, SignedCursors } from '@app/common';
 import { preparedQuery } from '@app/database';
-import { encodeCursor, ListJobsQuery } from './dto/list-jobs.query';
+import { ListJobsQueryDto, openListCursor, signListCursor } from './dto/list-jobs.query';
 import { jobJsonSql } from './job-json.sql';
 import type { JobEventRow, JobRow } from './job-rows';
 import { eventView } from './job-view';
@@ -11,7 +11,10 @@ import { jsonEnvelope } from './json-envelope';
 /** Reads jobs: one job with its tasks, the filtered/paged list, the event history. */
 @Injectable()
 export class JobsQueryService {
-  constructor(private readonly db: DataSource) {}
+  constructor(
+    private readonly db: DataSource,
+    private readonly cursors: SignedCursors,
+  ) {}
 
   /** 404 when unknown, 403 when it belongs to another org (the spec's rule for every record). */
   async getOwned(orgId: string, jobId: string): Promise<JobRow> {
@@ -41,7 +44,8 @@ export class JobsQueryService {
   }
 
   /** The page as the response body: JSON text with the jobs as Postgres built them. */
-  async list(orgId: string, q: ListJobsQuery): Promise<string> {
+  async list(orgId: string, q: ListJobsQueryDto): Promise<string> {
+    const cursor = q.cursor ? openListCursor(this.cursors, orgId, q) : undefined;
     const where: string[] = ['org_id = $1'];
     const params: unknown[] = [orgId];
     const add = (sql: string, value: unknown) => {
@@ -49,7 +53,7 @@ export class JobsQueryService {
       where.push(sql.replace('?', `$${params.length}`));
     };
     const { field, direction } = q.sort;
-    const statuses = q.statuses ? [...new Set(q.statuses)] : undefined;
+    const statuses = q.status ? [...new Set(q.status)] : undefined;
     // Several statuses sorted by created_at: one ordered, limited scan of
     // jobs_org_status_created_idx per status, merged. Filtering a walk of the org's
     // created_at index instead reads the rest of that index once the matches run out
@@ -57,25 +61,25 @@ export class JobsQueryService {
     const perStatus = statuses && statuses.length > 1 && field === 'created_at' ? statuses : null;
     if (statuses?.length === 1) add('status = ?', statuses[0]);
     else if (statuses && !perStatus) add('status = ANY(?)', statuses);
-    if (q.scheduledAt) add('scheduled_at = ?', q.scheduledAt);
-    if (q.scheduledAtGte) add('scheduled_at >= ?', q.scheduledAtGte);
-    if (q.scheduledAtLte) add('scheduled_at <= ?', q.scheduledAtLte);
-    if (q.createdAtGte) add('created_at >= ?', q.createdAtGte);
-    if (q.createdAtLte) add('created_at <= ?', q.createdAtLte);
-    if (q.jobTypeId !== undefined) add('job_type_id = ?', q.jobTypeId);
-    if (q.channelCode !== undefined) add('channel_code = ?', q.channelCode);
+    if (q.scheduled_at) add('scheduled_at = ?', q.scheduled_at);
+    if (q.scheduled_at_gte) add('scheduled_at >= ?', q.scheduled_at_gte);
+    if (q.scheduled_at_lte) add('scheduled_at <= ?', q.scheduled_at_lte);
+    if (q.created_at_gte) add('created_at >= ?', q.created_at_gte);
+    if (q.created_at_lte) add('created_at <= ?', q.created_at_lte);
+    if (q.job_type_id !== undefined) add('job_type_id = ?', q.job_type_id);
+    if (q.channel_code !== undefined) add('channel_code = ?', q.channel_code);
 
     const filterSql = where.join(' AND ') + (perStatus ? ` AND status = ANY($${params.length + 1})` : '');
     const filterParams = perStatus ? [...params, perStatus] : [...params];
     const cmp = direction === 'desc' ? '<' : '>';
-    if (q.cursor) {
-      params.push(q.cursor.v, q.cursor.id);
+    if (cursor) {
+      params.push(cursor.v, cursor.id);
       where.push(`(${field}, id) ${cmp} ($${params.length - 1}::timestamptz, $${params.length})`);
     }
     const order = `${field} ${direction}, id ${direction}`;
     let source = 'jobs';
     if (perStatus) {
-      params.push(q.limit + 1 + (q.cursor ? 0 : q.offset));
+      params.push(q.limit + 1 + (cursor ? 0 : q.offset));
       const branchLimit = `$${params.length}`;
       const branches = perStatus.map((status) => {
         params.push(status);
@@ -83,7 +87,7 @@ export class JobsQueryService {
       });
       source = `(${branches.join(' UNION ALL ')}) u`;
     }
-    params.push(q.cursor ? 0 : q.offset);
+    params.push(cursor ? 0 : q.offset);
     // LIMIT written into the text (a validated integer, 1-100: a handful of statements): with it
     // as a parameter Postgres plans every page anew; with it in the text it settles on the
     // prepared plan for status filters (0.3 ms less a page; created_at pages are still planned).
@@ -102,17 +106,17 @@ export class JobsQueryService {
          ORDER BY p.${field} ${direction}, p.id ${direction}`,
         params,
       ),
-      q.cursor
-        ? q.cursor.t
+      cursor
+        ? cursor.t
         : this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams).then((r) => Number(r[0].n)),
     ]);
     const hasMore = rows.length > q.limit;
     const page = hasMore ? rows.slice(0, q.limit) : rows;
     const last = page[page.length - 1];
     const nextCursor = hasMore && last
-      ? encodeCursor({ v: last._sort_key, id: last.id, f: field, d: direction, t: total })
+      ? signListCursor(this.cursors, orgId, { v: last._sort_key, id: last.id, f: field, d: direction, t: total })
       : null;
-    const meta = { org_id: orgId, limit: q.limit, offset: q.cursor ? 0 : q.offset, total, sort: [{ field, direction }], next_cursor: nextCursor };
+    const meta = { org_id: orgId, limit: q.limit, offset: cursor ? 0 : q.offset, total, sort: [{ field, direction }], next_cursor: nextCursor };
     return jsonEnvelope(`[${page.map((r) => r.job).join(',')}]`, meta);
   }
 }

@@ -4,10 +4,11 @@ import { actorOf, CurrentToken, Principal, RequireAccess } from '@app/auth';
 import { badRequest, envelope } from '@app/common';
 import { CancelJobDto } from './dto/cancel-job.dto';
 import { CreateJobDto } from './dto/create-job.dto';
-import { parseListQuery } from './dto/list-jobs.query';
+import { CreateJobQueryDto } from './dto/create-job.query';
+import { ListJobsQueryDto } from './dto/list-jobs.query';
 import { JobCancelService } from './job-cancel.service';
 import { jobView } from './job-view';
-import { JobsCreateService, parseDelay } from './jobs-create.service';
+import { JobsCreateService } from './jobs-create.service';
 import { asJson, jsonEnvelope } from './json-envelope';
 import { JobsQueryService } from './jobs-query.service';
 
@@ -24,14 +25,14 @@ export class JobsController {
   async create(
     @CurrentToken() caller: Principal,
     @Body() body: CreateJobDto,
-    @Query('delay') delay: unknown,
+    @Query() query: CreateJobQueryDto,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ) {
     if (idempotencyKey !== undefined && (idempotencyKey.length < 1 || idempotencyKey.length > 255)) {
       throw badRequest('INVALID_IDEMPOTENCY_KEY', 'Idempotency-Key must be 1 to 255 characters');
     }
-    const created = await this.creator.create(caller, { body, delayMinutes: parseDelay(delay), idempotencyKey });
+    const created = await this.creator.create(caller, { body, delayMinutes: query.delay, idempotencyKey });
     const meta = { org_id: caller.orgId, id: created.job.id };
     // A replay answers 200 with the job as it is now; a new job is 201 with the job as created.
     if (created.replayed) {
@@ -51,10 +52,10 @@ export class JobsController {
   @RequireAccess('SERVICES', 'READ')
   async list(
     @CurrentToken() caller: Principal,
-    @Query() query: Record<string, unknown>,
+    @Query() query: ListJobsQueryDto,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return asJson(res, await this.queries.list(caller.orgId, parseListQuery(query)));
+    return asJson(res, await this.queries.list(caller.orgId, query));
   }
 
   @Get(':id')

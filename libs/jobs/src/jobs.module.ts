@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { AuthCoreModule } from '@app/auth';
+import { SignedCursors } from '@app/common';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
 import { HttpAgentClient } from './execution/http-agent.client';
@@ -20,7 +21,7 @@ const services = [
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
   imports: [AuthCoreModule, JobTypesModule, ChannelsModule],
-  providers: services,
+  providers: [...services, SignedCursors],
   exports: [...services, AuthCoreModule],
 })
 export class JobsModule {}

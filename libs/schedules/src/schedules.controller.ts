@@ -1,7 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
 import { CurrentToken, Principal, RequireAccess } from '@app/auth';
-import { envelope } from '@app/common';
-import { parsePageQuery } from './dto/page.query';
+import { envelope, PageQueryDto } from '@app/common';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/schedule.dto';
 import { scheduleRunView, scheduleView } from './schedule-row';
 import { SchedulesService } from './schedules.service';
@@ -20,8 +19,7 @@ export class SchedulesController {
 
   @Get()
   @RequireAccess('SERVICES', 'READ')
-  async list(@CurrentToken() caller: Principal, @Query() query: Record<string, unknown>) {
-    const { limit, offset } = parsePageQuery(query);
+  async list(@CurrentToken() caller: Principal, @Query() { limit, offset }: PageQueryDto) {
     const { rows, total } = await this.schedules.list(caller.orgId, limit, offset);
     return envelope(rows.map(scheduleView), { org_id: caller.orgId, limit, offset, total });
   }
@@ -35,8 +33,7 @@ export class SchedulesController {
   /** Fire history, newest first: each fire time taken, its job or why none was created. */
   @Get(':id/runs')
   @RequireAccess('SERVICES', 'READ')
-  async runs(@CurrentToken() caller: Principal, @Param('id') id: string, @Query() query: Record<string, unknown>) {
-    const { limit, offset } = parsePageQuery(query);
+  async runs(@CurrentToken() caller: Principal, @Param('id') id: string, @Query() { limit, offset }: PageQueryDto) {
     const { rows, total } = await this.schedules.runs(caller.orgId, id, limit, offset);
     return envelope(rows.map(scheduleRunView), { org_id: caller.orgId, schedule_id: id, limit, offset, total });
   }

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { AppConfig, badRequest } from '@app/common';
+import { AppConfig, PageQueryDto } from '@app/common';
 import type { AttemptRow, DeliveryRow } from '../delivery-types';
 import { DeliveriesRepository } from './deliveries.repository';
 import { JobOwnership } from './job-ownership';
@@ -37,29 +37,6 @@ export const deliveryView = (d: DeliveryRow, attempts: AttemptRow[], maxAttempts
   attempts: attempts.map(attemptView),
 });
 
-export interface PageQuery {
-  limit: number;
-  offset: number;
-}
-
-/** `limit` 1-500 (default 100), `offset` >= 0; anything else is a 400, never a 500. */
-export function parsePage(query: Record<string, unknown>): PageQuery {
-  const read = (name: string, dflt: number, min: number, max: number) => {
-    const raw = query[name];
-    if (raw === undefined) return dflt;
-    const text = String(raw);
-    if (!/^\d{1,9}$/.test(text) || Number(text) < min || Number(text) > max) {
-      throw badRequest('VALIDATION_ERROR', `${name} is out of range`, [{ field: name, message: `must be an integer from ${min} to ${max}` }]);
-    }
-    return Number(text);
-  };
-  const unknown = Object.keys(query).filter((k) => k !== 'limit' && k !== 'offset');
-  if (unknown.length) {
-    throw badRequest('VALIDATION_ERROR', 'Unknown query parameters', unknown.map((field) => ({ field, message: 'is not a known parameter' })));
-  }
-  return { limit: read('limit', 100, 1, 500), offset: read('offset', 0, 0, 1_000_000_000) };
-}
-
 /** A job's webhook deliveries (to its callback_url and observers), each with its attempts. */
 @Injectable()
 export class DeliveriesQueryService {
@@ -69,7 +46,7 @@ export class DeliveriesQueryService {
     private readonly config: AppConfig,
   ) {}
 
-  async list(orgId: string, jobId: string, page: PageQuery) {
+  async list(orgId: string, jobId: string, page: PageQueryDto) {
     await this.ownership.assertOwned(orgId, jobId);
     const { deliveries, attempts, total } = await this.repo.listForJob(orgId, jobId, page.limit, page.offset);
     const max = 1 + this.config.WEBHOOK_MAX_RETRIES;

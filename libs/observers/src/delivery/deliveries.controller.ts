@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { CurrentToken, Principal, RequireAccess } from '@app/auth';
-import { envelope } from '@app/common';
-import { DeliveriesQueryService, parsePage } from './deliveries-query.service';
+import { envelope, PageQueryDto } from '@app/common';
+import { DeliveriesQueryService } from './deliveries-query.service';
 import { DeliveryAttemptsService } from './delivery-attempts.service';
 
 /** A job's webhook deliveries and manual redelivery. */
@@ -14,8 +14,8 @@ export class DeliveriesController {
 
   @Get()
   @RequireAccess('SERVICES', 'READ')
-  list(@CurrentToken() caller: Principal, @Param('id') jobId: string, @Query() query: Record<string, unknown>) {
-    return this.queries.list(caller.orgId, jobId, parsePage(query));
+  list(@CurrentToken() caller: Principal, @Param('id') jobId: string, @Query() page: PageQueryDto) {
+    return this.queries.list(caller.orgId, jobId, page);
   }
 
   @Post(':delivery_id/redeliver')
