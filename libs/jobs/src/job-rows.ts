@@ -59,9 +59,12 @@ export interface TaskRow {
   error: JobError | null;
 }
 
+export type JobEventKind = 'transition' | 'delivery';
+
 export interface JobEventRow {
   id: string;
   job_id: string;
+  kind: JobEventKind;
   from_status: JobStatus | null;
   to_status: JobStatus;
   at: Date;

@@ -44,8 +44,11 @@ export const jobView = (j: JobRow, tasks: TaskRow[], subjobs: string[]) => ({
   delivery: j.delivery ?? null,
 });
 
+/** The spec's event: `id` is the job_events bigserial (increasing, unique in the deployment). */
 export const eventView = (e: JobEventRow) => ({
   id: Number(e.id),
+  job_id: e.job_id,
+  kind: e.kind,
   from: e.from_status,
   to: e.to_status,
   at: iso(e.at),

@@ -37,7 +37,7 @@ export class JobsQueryService {
   async events(orgId: string, jobId: string) {
     await this.getOwned(orgId, jobId);
     const rows: JobEventRow[] = await this.db.query(
-      `SELECT id, job_id, from_status, to_status, at, actor, reason, task_id FROM job_events WHERE job_id = $1 ORDER BY id`,
+      `SELECT id, job_id, kind, from_status, to_status, at, actor, reason, task_id FROM job_events WHERE job_id = $1 ORDER BY id`,
       [jobId],
     );
     return rows.map(eventView);

@@ -189,8 +189,8 @@ const FINISH_SQL = `
     ) s
     WHERE j.id = s.job_id AND j.org_id = s.org_id
   ), ev AS (
-    INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, task_id, dispatched)
-    SELECT upd.job_id, upd.org_id, locked.status, locked.status, 'delivery', left(m.reason, 500), upd.task_id, true
+    INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, task_id, dispatched, kind)
+    SELECT upd.job_id, upd.org_id, locked.status, locked.status, 'delivery', left(m.reason, 500), upd.task_id, true, 'delivery'
     FROM upd JOIN mine m ON m.n = upd.n JOIN locked ON locked.id = upd.job_id
     WHERE m.reason IS NOT NULL
   ), nxt AS (
