@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { AuthCoreModule } from '@app/auth';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
+import { JobsReportAgent } from './builtins/jobs-report.agent';
 import { HttpAgentClient } from './execution/http-agent.client';
 import { InFlightTasks } from './execution/in-flight-tasks';
 import { ReconcilerService } from './execution/reconciler.service';
@@ -11,6 +12,7 @@ import { JobCancelService } from './job-cancel.service';
 import { JobTransitionsRepository } from './job-transitions.repository';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsQueryService } from './jobs-query.service';
+import { JobsJobTypeWiring } from './job-types.wiring';
 
 const services = [
   JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskOutcomeService,
@@ -20,7 +22,7 @@ const services = [
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
   imports: [AuthCoreModule, JobTypesModule, ChannelsModule],
-  providers: services,
+  providers: [...services, JobsReportAgent, JobsJobTypeWiring],
   exports: [...services, AuthCoreModule],
 })
 export class JobsModule {}
