@@ -30,7 +30,10 @@ export class Broadcasts implements OnApplicationShutdown {
 
   constructor(private readonly config: AppConfig) {}
 
-  /** False (and a warning) when Redis did not take the message in time. */
+  /**
+   * False (and a warning) when Redis did not confirm the message in time; it may still go out
+   * once Redis is back, which a hint can afford.
+   */
   async publish(topic: string, payload: unknown): Promise<boolean> {
     this.publisher ??= createRedis(this.config.REDIS_URL, { commandTimeout: PUBLISH_TIMEOUT_MS });
     try {
