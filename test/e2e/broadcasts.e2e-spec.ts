@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
@@ -39,6 +40,7 @@ describe('broadcasts', () => {
     open.push(a, b);
     return { a, b, prefix };
   };
+  beforeAll(() => Logger.overrideLogger(['error'])); // the warnings these tests provoke are expected
   afterEach(async () => { await Promise.all(open.splice(0).map((x) => x.onApplicationShutdown())); });
 
   it('delivers each topic\'s messages to its own listeners in every process, and skips malformed ones', async () => {
