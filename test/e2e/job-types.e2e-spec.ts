@@ -57,8 +57,10 @@ describe('job types', () => {
       expect(list.text).not.toContain(secret);
       expect(list.body.data.find((x: { id: string }) => x.id === 'summarize')).not.toHaveProperty('signing_secret');
 
+      // Sealed at rest: the stored value is not the secret and does not contain it.
       const { rows } = await t.db.query(`SELECT signing_secret FROM job_types WHERE org_id = $1 AND id = 'summarize'`, [org]);
-      expect(rows[0].signing_secret).toBe(secret);
+      expect(rows[0].signing_secret).toMatch(/^v1\./);
+      expect(rows[0].signing_secret).not.toContain(secret.slice('whsec_'.length));
     });
 
     it('creates an http job type with the default timeout and a distinct secret per type', async () => {

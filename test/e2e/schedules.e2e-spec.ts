@@ -401,7 +401,11 @@ describe('schedules', () => {
     it('a fire whose job cannot be created (job type deleted) is recorded and the schedule moves on', async () => {
       await t.http().post('/services/job-types').set(a).send({ id: 'doomed', name: 'Doomed', executor: { type: 'builtin', name: 'echo' } }).expect(201);
       const s = (await create({ cron: '0 0 1 1 *', timezone: 'UTC', job: echoJob({ job_type_id: 'doomed' }) }).expect(201)).body.data;
+      // An enabled schedule keeps its job type (409); paused, the type can go, and resuming does not check it.
+      await t.http().delete('/services/job-types/doomed').set(a).expect(409);
+      await t.http().patch(`/services/schedules/${s.id}`).set(a).send({ enabled: false }).expect(200);
       await t.http().delete('/services/job-types/doomed').set(a).expect(200);
+      await t.http().patch(`/services/schedules/${s.id}`).set(a).send({ enabled: true }).expect(200);
       const fireAt = new Date(Date.now() + 500);
       await t.db.query(`UPDATE schedules SET next_run_at = $2 WHERE id = $1`, [s.id, fireAt]);
 

@@ -12,7 +12,11 @@ export class JobTypeEntity {
   @Column('jsonb', { nullable: true }) params_schema: object | null;
   @Column('jsonb', { nullable: true }) output_schema: object | null;
   @Column('jsonb') default_config: Partial<JobConfig>;
+  /** Sealed (JobTypeSecrets); a plain `whsec_` value is one written before sealing, sealed at the next start. */
   @Column('text') signing_secret: string;
+  /** The secret a rotation replaced: it keeps signing until signing_secret_previous_expires_at. */
+  @Column('text', { nullable: true }) signing_secret_previous: string | null;
+  @Column('timestamptz', { nullable: true }) signing_secret_previous_expires_at: Date | null;
   @Column('timestamptz') created_at: Date;
   @Column('timestamptz') updated_at: Date;
 }

@@ -12,9 +12,9 @@ export class JobTypesController {
   @Post()
   @RequireAccess('SERVICES', 'WRITE')
   async create(@CurrentToken() caller: Principal, @Body() body: CreateJobTypeDto) {
-    const created = await this.jobTypes.create(caller.orgId, body);
+    const { type, signingSecret } = await this.jobTypes.create(caller.orgId, body);
     // The signing secret is shown once: agents use it to verify our Standard Webhooks signature.
-    return envelope({ ...jobTypeView(created), signing_secret: created.signing_secret }, { org_id: caller.orgId, id: created.id });
+    return envelope({ ...jobTypeView(type), signing_secret: signingSecret }, { org_id: caller.orgId, id: type.id });
   }
 
   @Get()
@@ -34,6 +34,15 @@ export class JobTypesController {
   @RequireAccess('SERVICES', 'WRITE')
   async update(@CurrentToken() caller: Principal, @Param('id') id: string, @Body() body: UpdateJobTypeDto) {
     return envelope(jobTypeView(await this.jobTypes.update(caller.orgId, id, body)), { org_id: caller.orgId, id });
+  }
+
+  /** The new secret is shown in this answer only; agent calls carry both signatures until previous_expires_at. */
+  @Post(':id/signing-secret/rotate')
+  @HttpCode(200)
+  @RequireAccess('SERVICES', 'WRITE')
+  async rotateSigningSecret(@CurrentToken() caller: Principal, @Param('id') id: string) {
+    const rotated = await this.jobTypes.rotateSigningSecret(caller.orgId, id);
+    return envelope({ signing_secret: rotated.signingSecret, previous_expires_at: rotated.previousExpiresAt.toISOString() }, { org_id: caller.orgId, id });
   }
 
   @Delete(':id')

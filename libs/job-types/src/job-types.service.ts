@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
-import { randomBytes } from 'node:crypto';
 import { Repository } from 'typeorm';
 import { conflict, FieldError, notFound, validationFailed, DomainError } from '@app/common';
 import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
@@ -9,26 +8,29 @@ import { checkExecutor, Executor } from './executor';
 import { checkConfig, JobConfig } from './job-config';
 import { CreateJobTypeDto, UpdateJobTypeDto } from './job-type.dto';
 import { JobTypeEntity } from './job-type.entity';
+import { JobTypeUsage } from './job-type-usage';
 import { JsonSchemas } from './json-schemas';
-
-const NON_TERMINAL = ['WAITING', 'SCHEDULED', 'RUNNING'];
-const RECENT_MS = 1000;
+import { RecentJobTypes } from './recent-job-types';
+import { JobTypeSecrets } from './secrets/job-type-secrets';
 
 /** Job types: the agent behind a kind of job, its schemas and default config. */
 @Injectable()
 export class JobTypesService {
-  private readonly recent = new Map<string, { type: Promise<JobTypeEntity>; at: number }>();
-
   constructor(
     @InjectRepository(JobTypeEntity) private readonly repo: Repository<JobTypeEntity>,
     private readonly schemas: JsonSchemas,
     private readonly builtins: BuiltinRegistry,
     private readonly outbound: OutboundHttpClient,
+    private readonly recent: RecentJobTypes,
+    private readonly secrets: JobTypeSecrets,
+    private readonly usage: JobTypeUsage,
   ) {}
 
-  async create(orgId: string, dto: CreateJobTypeDto): Promise<JobTypeEntity> {
+  /** The stored job type and its signing secret in plain text (shown to the caller this once). */
+  async create(orgId: string, dto: CreateJobTypeDto): Promise<{ type: JobTypeEntity; signingSecret: string }> {
     const executor = await this.checkDefinition(dto);
     const now = new Date();
+    const { secret, sealed } = this.secrets.issue(orgId, dto.id);
     const entity = this.repo.create({
       org_id: orgId,
       id: dto.id,
@@ -38,7 +40,9 @@ export class JobTypesService {
       params_schema: dto.params_schema ?? null,
       output_schema: dto.output_schema ?? null,
       default_config: (dto.default_config ?? {}) as Partial<JobConfig>,
-      signing_secret: `whsec_${randomBytes(32).toString('base64')}`,
+      signing_secret: sealed,
+      signing_secret_previous: null,
+      signing_secret_previous_expires_at: null,
       created_at: now,
       updated_at: now,
     });
@@ -48,7 +52,7 @@ export class JobTypesService {
       if ((err as { code?: string }).code === '23505') throw conflict('JOB_TYPE_EXISTS', `Job type '${dto.id}' already exists`);
       throw err;
     }
-    return entity;
+    return { type: entity, signingSecret: secret };
   }
 
   list(orgId: string): Promise<JobTypeEntity[]> {
@@ -62,23 +66,9 @@ export class JobTypesService {
     return found;
   }
 
-  /**
-   * get() through a short per-process cache, for the create-job hot path (one query less
-   * per job). Concurrent misses share one query. Changes made through this process are
-   * seen at once (update/remove drop the entry); a change made by another process is seen
-   * within RECENT_MS. Unknown types are never cached: they are 404 until created.
-   */
+  /** get() through the per-process cache of the hot paths (RecentJobTypes: changes reach every process at once). */
   getRecent(orgId: string, id: string): Promise<JobTypeEntity> {
-    const key = `${orgId}\u0000${id}`;
-    const hit = this.recent.get(key);
-    if (hit && Date.now() - hit.at < RECENT_MS) return hit.type;
-    const type = this.get(orgId, id);
-    if (this.recent.size > 10_000) this.recent.clear();
-    this.recent.set(key, { type, at: Date.now() });
-    type.catch(() => {
-      if (this.recent.get(key)?.type === type) this.recent.delete(key);
-    });
-    return type;
+    return this.recent.get(orgId, id, () => this.get(orgId, id));
   }
 
   async update(orgId: string, id: string, dto: UpdateJobTypeDto): Promise<JobTypeEntity> {
@@ -92,19 +82,25 @@ export class JobTypesService {
     if (dto.output_schema !== undefined) patch.output_schema = dto.output_schema;
     if (dto.default_config !== undefined) patch.default_config = dto.default_config as Partial<JobConfig>;
     await this.repo.update({ org_id: orgId, id }, patch);
-    this.recent.delete(`${orgId}\u0000${id}`);
+    await this.recent.changed(orgId, id);
     return Object.assign(current, patch);
   }
 
+  /** 409 JOB_TYPE_IN_USE while anything registered in JobTypeUsage still needs it (unfinished jobs, enabled schedules). */
   async remove(orgId: string, id: string): Promise<void> {
     await this.get(orgId, id);
-    const [{ busy }] = await this.repo.query(
-      `SELECT EXISTS (SELECT 1 FROM jobs WHERE org_id = $1 AND job_type_id = $2 AND status = ANY($3)) AS busy`,
-      [orgId, id, NON_TERMINAL],
-    );
-    if (busy) throw conflict('JOB_TYPE_IN_USE', `Job type '${id}' has jobs that are not finished yet`);
+    const uses = await this.usage.uses(orgId, id);
+    if (uses.length) throw conflict('JOB_TYPE_IN_USE', `Job type '${id}' is in use: ${uses.join('; ')}`);
     await this.repo.delete({ org_id: orgId, id });
-    this.recent.delete(`${orgId}\u0000${id}`);
+    await this.recent.changed(orgId, id);
+  }
+
+  /** A new signing secret, returned this once; the previous one keeps signing for the grace period. */
+  async rotateSigningSecret(orgId: string, id: string): Promise<{ signingSecret: string; previousExpiresAt: Date }> {
+    const rotated = await this.secrets.rotate(orgId, id);
+    if (!rotated) throw notFound('JOB_TYPE_NOT_FOUND', `Job type '${id}' not found`);
+    await this.recent.changed(orgId, id);
+    return { signingSecret: rotated.secret, previousExpiresAt: rotated.previousExpiresAt };
   }
 
   /** Validates schemas, config and executor (including the agent URL's network rules). */

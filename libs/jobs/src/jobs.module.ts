@@ -3,6 +3,7 @@ import { AuthCoreModule } from '@app/auth';
 import { SignedCursors } from '@app/common';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
+import { JobsReportAgent } from './builtins/jobs-report.agent';
 import { HttpAgentClient } from './execution/http-agent.client';
 import { InFlightTasks } from './execution/in-flight-tasks';
 import { ReconcilerService } from './execution/reconciler.service';
@@ -12,6 +13,7 @@ import { JobCancelService } from './job-cancel.service';
 import { JobTransitionsRepository } from './job-transitions.repository';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsQueryService } from './jobs-query.service';
+import { JobsJobTypeWiring } from './job-types.wiring';
 
 const services = [
   JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskOutcomeService,
@@ -21,7 +23,7 @@ const services = [
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
   imports: [AuthCoreModule, JobTypesModule, ChannelsModule],
-  providers: [...services, SignedCursors],
+  providers: [...services, SignedCursors, JobsReportAgent, JobsJobTypeWiring],
   exports: [...services, AuthCoreModule],
 })
 export class JobsModule {}

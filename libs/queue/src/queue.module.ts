@@ -6,6 +6,7 @@ import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
 import { redisOptionsFromUrl } from './redis-connection';
 import { TaskQueue } from './task-queue';
 import { QueueClientPipelining } from './queue-client-pipelining';
+import { Broadcasts } from './broadcasts';
 import { JobAbortBus } from './job-abort.bus';
 
 @Global()
@@ -21,7 +22,7 @@ import { JobAbortBus } from './job-abort.bus';
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [QueueClientPipelining, TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
-  exports: [BullModule, TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueClientPipelining, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  exports: [BullModule, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JobTypesModule } from '@app/job-types';
 import { JobsModule } from '@app/jobs';
+import { SchedulesJobTypeWiring } from './job-types.wiring';
 import { ScheduleFiringService } from './schedule-firing.service';
 import { ScheduleJobValidator } from './schedule-job.validator';
 import { ScheduledJobCreator } from './scheduled-job.creator';
@@ -12,7 +13,7 @@ const services = [SchedulesService, SchedulesRepository, ScheduleJobValidator, S
 /** Recurring schedules: their rules (API side) and firing them (worker side). */
 @Module({
   imports: [JobTypesModule, JobsModule],
-  providers: services,
+  providers: [...services, SchedulesJobTypeWiring],
   exports: services,
 })
 export class SchedulesModule {}

@@ -60,6 +60,15 @@ export class SchedulesRepository {
     await this.db.query(`DELETE FROM schedules WHERE id = $1 AND org_id = $2`, [id, orgId]);
   }
 
+  /** Up to `limit` ids of the org's enabled schedules whose job uses the job type. */
+  async enabledUsingJobType(orgId: string, jobTypeId: string, limit: number): Promise<string[]> {
+    const rows: Array<{ id: string }> = await this.db.query(
+      `SELECT id FROM schedules WHERE org_id = $1 AND enabled AND job->>'job_type_id' = $2 ORDER BY created_at, id LIMIT $3`,
+      [orgId, jobTypeId, limit],
+    );
+    return rows.map((r) => r.id);
+  }
+
   async runs(orgId: string, id: string, limit: number, offset: number): Promise<{ rows: ScheduleRunRow[]; total: number }> {
     // The join names the org: a schedule id alone never reads another org's runs.
     const [rows, [{ total }]] = await Promise.all([

@@ -2,7 +2,15 @@ import { InitialSchema1764000000000 } from './1764000000000-InitialSchema';
 import { DeliverySchema1764100000000 } from './1764100000000-DeliverySchema';
 import { ScheduleRunOutcome1764400000000 } from './1764400000000-ScheduleRunOutcome';
 import { JobsFillfactor1764500000000 } from './1764500000000-JobsFillfactor';
+import { JobTypeSigningSecrets1764600000000 } from './1764600000000-JobTypeSigningSecrets';
 import { JobEventKind1764610000000 } from './1764610000000-JobEventKind';
 
-/** Every migration, in order. A new schema change adds its class here. */
-export const MIGRATIONS = [InitialSchema1764000000000, DeliverySchema1764100000000, ScheduleRunOutcome1764400000000, JobsFillfactor1764500000000, JobEventKind1764610000000];
+/** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
+export const MIGRATIONS = [
+  InitialSchema1764000000000,
+  DeliverySchema1764100000000,
+  ScheduleRunOutcome1764400000000,
+  JobsFillfactor1764500000000,
+  JobTypeSigningSecrets1764600000000,
+  JobEventKind1764610000000,
+];

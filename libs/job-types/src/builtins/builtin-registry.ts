@@ -1,14 +1,22 @@
 import { Injectable } from '@nestjs/common';
 import { BuiltinAgent } from '../agent-outcome';
 import { EchoAgent } from './echo.agent';
-import { JobsReportAgent } from './jobs-report.agent';
 
+/**
+ * The builtin agents by name. Builtins that need another library's data (jobs-report reads
+ * the jobs library's table) are registered by that library when its module starts.
+ */
 @Injectable()
 export class BuiltinRegistry {
-  private readonly agents: Map<string, BuiltinAgent>;
+  private readonly agents = new Map<string, BuiltinAgent>();
 
-  constructor(echo: EchoAgent, jobsReport: JobsReportAgent) {
-    this.agents = new Map([echo, jobsReport].map((a) => [a.name, a]));
+  constructor(echo: EchoAgent) {
+    this.register(echo);
+  }
+
+  register(agent: BuiltinAgent): void {
+    if (this.agents.has(agent.name)) throw new Error(`builtin agent '${agent.name}' is registered twice`);
+    this.agents.set(agent.name, agent);
   }
 
   names(): string[] {

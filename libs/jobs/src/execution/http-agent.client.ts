@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Webhook } from 'standardwebhooks';
+import { standardWebhookHeaders } from '@app/common/crypto';
 import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
 import { AgentOutcome, HttpExecutor } from '@app/job-types';
 
@@ -36,23 +36,16 @@ export function parseAgentAnswer(body: unknown): AgentOutcome {
 export class HttpAgentClient {
   constructor(private readonly outbound: OutboundHttpClient) {}
 
-  async call(executor: HttpExecutor, signingSecret: string, taskId: string, body: object, signal: AbortSignal): Promise<AgentOutcome> {
+  /** `signingSecrets`: the job type's current secret, then the previous one during a rotation's grace. */
+  async call(executor: HttpExecutor, signingSecrets: string[], taskId: string, body: object, signal: AbortSignal): Promise<AgentOutcome> {
     const payload = JSON.stringify(body);
     // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
-    const signedAt = new Date();
-    const signature = new Webhook(signingSecret).sign(taskId, signedAt, payload);
-    const timestamp = Math.floor(signedAt.getTime() / 1000).toString();
+    const signed = standardWebhookHeaders(signingSecrets, taskId, new Date(), payload);
     try {
       const res = await this.outbound.request({
         url: executor.url,
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': taskId,
-          'webhook-timestamp': timestamp,
-          'webhook-signature': signature,
-          'idempotency-key': taskId,
-        },
+        headers: { 'content-type': 'application/json', ...signed, 'idempotency-key': taskId },
         body: payload,
         timeoutMs: executor.timeout_seconds * 1000,
         signal,

@@ -3,7 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig, DomainError } from '@app/common';
 import { OutboundError } from '@app/common/outbound';
-import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypesService, TaskContext } from '@app/job-types';
+import { SecretBoxError } from '@app/common/crypto';
+import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypeSecrets, JobTypesService, TaskContext } from '@app/job-types';
 import { AgentTaskPayload } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
 import type { JobRow, TaskRow } from '../job-rows';
@@ -23,6 +24,7 @@ export class TaskRunnerService {
     private readonly db: DataSource,
     private readonly transitions: JobTransitionsRepository,
     private readonly jobTypes: JobTypesService,
+    private readonly secrets: JobTypeSecrets,
     private readonly builtins: BuiltinRegistry,
     private readonly httpAgents: HttpAgentClient,
     private readonly outcomes: TaskOutcomeService,
@@ -84,10 +86,17 @@ export class TaskRunnerService {
         return { status: 'failed', error: { code: 'BUILTIN_FAILED', message: (err as Error).message.slice(0, 1000) } };
       }
     }
+    let signingSecrets: string[];
+    try {
+      signingSecrets = this.secrets.signingSecrets(jobType);
+    } catch (err) {
+      if (!(err instanceof SecretBoxError)) throw err;
+      return { status: 'failed', error: { code: 'SIGNING_SECRET_UNREADABLE', message: `the job type's signing secret does not open: ${err.message}` } };
+    }
     const { signal: _s, ...body } = ctx;
     const callbackUrl = `${this.config.publicUrl}/services/agent-jobs/${job.id}/tasks/${task.id}/result`;
     try {
-      return await this.httpAgents.call(executor, jobType.signing_secret, task.id, {
+      return await this.httpAgents.call(executor, signingSecrets, task.id, {
         ...body,
         callback: { url: callbackUrl, token: this.callbacks.issue(task.id, job.id, job.org_id, job.deadline_at!) },
       }, signal);

@@ -2,9 +2,7 @@
  * Pure formatting for the jobs-report builtin: report numbers → Slack mrkdwn text.
  * No I/O here, so it is unit-tested on its own (jobs-report.format.spec.ts).
  */
-
-export const JOB_STATUSES = ['WAITING', 'SCHEDULED', 'RUNNING', 'COMPLETED', 'FAILED', 'CANCELED'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+import { JOB_STATUSES, JobStatus } from '../job-status';
 
 /** Slack renders a section's text up to 3000 characters; stay clearly below. */
 export const MAX_TEXT_CHARS = 2900;

@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { TaskContext } from '../agent-outcome';
+import { TaskContext } from '@app/job-types';
 import { JobsReportAgent } from './jobs-report.agent';
 import { JobsReportResult } from './jobs-report.format';
 import { parseJobsReportParams } from './jobs-report.query';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AgentOutcome, BuiltinAgent, TaskContext } from '../agent-outcome';
+import { AgentOutcome, BuiltinAgent, TaskContext } from '@app/job-types';
 import { formatReportText, JobsReportResult } from './jobs-report.format';
 import { assembleJobsReport, buildJobsReportQueries, parseJobsReportParams } from './jobs-report.query';
 

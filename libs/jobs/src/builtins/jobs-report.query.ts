@@ -3,10 +3,9 @@
  * and to a created_at window, so it runs on the (org_id, created_at, id) index, or on
  * (org_id, status|job_type_id, created_at, id) where those narrow it further.
  */
-import { JOB_TYPE_ID_PATTERN } from '../job-type.dto';
+import { JOB_TYPE_ID_PATTERN } from '@app/job-types';
+import { JOB_STATUSES, JobStatus } from '../job-status';
 import {
-  JOB_STATUSES,
-  JobStatus,
   JobsReportData,
   JobsReportFailure,
   MAX_ERROR_CODE_CHARS,

@@ -1,0 +1,122 @@
+import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { AppConfig } from '@app/common';
+import * as secretBox from '@app/common/crypto';
+import { newSigningSecret } from '@app/common/crypto';
+import { columns } from '@app/database';
+import { JobTypeEntity } from '../job-type.entity';
+
+/** How long a rotated-out secret keeps signing agent calls, so agents can switch over. */
+export const SIGNING_SECRET_GRACE_HOURS = 24;
+const SEAL_BATCH = 500;
+
+const isPlain = (stored: string) => stored.startsWith('whsec_');
+
+interface PlainRow {
+  org_id: string;
+  id: string;
+  signing_secret: string;
+  signing_secret_previous: string | null;
+}
+
+/**
+ * Job types' Standard Webhooks signing secrets, sealed at rest with ENCRYPTION_KEY (bound to
+ * the org and job type id), shown once at creation and at each rotation. A rotation keeps the
+ * previous secret signing for SIGNING_SECRET_GRACE_HOURS: agents get both signatures.
+ */
+@Injectable()
+export class JobTypeSecrets implements OnApplicationBootstrap {
+  private readonly logger = new Logger(JobTypeSecrets.name);
+
+  constructor(
+    @InjectRepository(JobTypeEntity) private readonly repo: Repository<JobTypeEntity>,
+    private readonly config: AppConfig,
+  ) {}
+
+  /** A new secret, and its sealed form to store. */
+  issue(orgId: string, jobTypeId: string): { secret: string; sealed: string } {
+    const secret = newSigningSecret();
+    return { secret, sealed: this.seal(orgId, jobTypeId, secret) };
+  }
+
+  /** What an agent call is signed with: the current secret, then the previous one during its grace. */
+  signingSecrets(type: JobTypeEntity, now = new Date()): string[] {
+    const secrets = [this.open(type.org_id, type.id, type.signing_secret)];
+    const expires = type.signing_secret_previous_expires_at;
+    if (type.signing_secret_previous && expires && new Date(expires) > now) {
+      secrets.push(this.open(type.org_id, type.id, type.signing_secret_previous));
+    }
+    return secrets;
+  }
+
+  /**
+   * A new current secret (returned in plain text this once); the one it replaces signs on for
+   * SIGNING_SECRET_GRACE_HOURS, and a secret that was already "previous" stops at once. Null
+   * when the job type does not exist.
+   */
+  async rotate(orgId: string, jobTypeId: string): Promise<{ secret: string; previousExpiresAt: Date } | null> {
+    const { secret, sealed } = this.issue(orgId, jobTypeId);
+    const [rows] = await this.repo.query(
+      `UPDATE job_types
+          SET signing_secret_previous = signing_secret,
+              signing_secret_previous_expires_at = now() + interval '${SIGNING_SECRET_GRACE_HOURS} hours',
+              signing_secret = $3, updated_at = now()
+        WHERE org_id = $1 AND id = $2
+        RETURNING signing_secret_previous_expires_at`,
+      [orgId, jobTypeId, sealed],
+    );
+    return rows.length ? { secret, previousExpiresAt: rows[0].signing_secret_previous_expires_at } : null;
+  }
+
+  /** At start, before this process serves anything: seals what was stored in plain text. */
+  async onApplicationBootstrap(): Promise<void> {
+    const sealed = await this.sealPlainRows();
+    if (sealed) this.logger.log(`sealed the signing secrets of ${sealed} job type(s)`);
+  }
+
+  /**
+   * Seals every plain secret, in batches over the partial index of plain rows. A row is only
+   * overwritten if it still holds the values read, so replicas starting together, or a
+   * rotation meanwhile, lose nothing.
+   */
+  async sealPlainRows(): Promise<number> {
+    let after = ['', ''];
+    let total = 0;
+    for (;;) {
+      const rows: PlainRow[] = await this.repo.query(
+        `SELECT org_id, id, signing_secret, signing_secret_previous FROM job_types
+          WHERE (signing_secret LIKE 'whsec\\_%' OR signing_secret_previous LIKE 'whsec\\_%') AND (org_id, id) > ($1, $2)
+          ORDER BY org_id, id LIMIT ${SEAL_BATCH}`,
+        after,
+      );
+      if (!rows.length) return total;
+      const sealIfPlain = (r: PlainRow, v: string | null) => (v !== null && isPlain(v) ? this.seal(r.org_id, r.id, v) : v);
+      const [, updated] = await this.repo.query(
+        `UPDATE job_types t SET signing_secret = u.sealed, signing_secret_previous = u.sealed_previous
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+                AS u(org_id, id, plain, sealed, plain_previous, sealed_previous)
+          WHERE t.org_id = u.org_id AND t.id = u.id
+            AND t.signing_secret = u.plain AND t.signing_secret_previous IS NOT DISTINCT FROM u.plain_previous`,
+        columns(rows,
+          (r) => r.org_id, (r) => r.id, (r) => r.signing_secret, (r) => sealIfPlain(r, r.signing_secret),
+          (r) => r.signing_secret_previous, (r) => sealIfPlain(r, r.signing_secret_previous)),
+      );
+      total += updated;
+      const last = rows[rows.length - 1];
+      after = [last.org_id, last.id];
+    }
+  }
+
+  private seal(orgId: string, jobTypeId: string, secret: string): string {
+    return secretBox.seal(this.config.encryptionKey, secret, context(orgId, jobTypeId));
+  }
+
+  /** A plain value (not sealed yet) is used as is. */
+  private open(orgId: string, jobTypeId: string, stored: string): string {
+    return isPlain(stored) ? stored : secretBox.open(this.config.encryptionKey, stored, context(orgId, jobTypeId));
+  }
+}
+
+/** Bound into the seal: a value copied to another job type's row does not open. */
+const context = (orgId: string, jobTypeId: string) => `job-type-signing-secret:${orgId}:${jobTypeId}`;

@@ -1,0 +1,30 @@
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { BuiltinRegistry, JobTypeUsage } from '@app/job-types';
+import { JobsReportAgent } from './builtins/jobs-report.agent';
+import { ACTIVE_STATUSES } from './job-status';
+
+/**
+ * What the jobs library lends the job-types library, which it depends on: the jobs-report
+ * builtin (it reads the jobs table) and the rule that a job type with unfinished jobs stays.
+ */
+@Injectable()
+export class JobsJobTypeWiring implements OnModuleInit {
+  constructor(
+    private readonly db: DataSource,
+    private readonly usage: JobTypeUsage,
+    private readonly builtins: BuiltinRegistry,
+    private readonly jobsReport: JobsReportAgent,
+  ) {}
+
+  onModuleInit(): void {
+    this.builtins.register(this.jobsReport);
+    this.usage.register(async (orgId, jobTypeId) => {
+      const [{ busy }] = await this.db.query(
+        `SELECT EXISTS (SELECT 1 FROM jobs WHERE org_id = $1 AND job_type_id = $2 AND status = ANY($3)) AS busy`,
+        [orgId, jobTypeId, ACTIVE_STATUSES],
+      );
+      return busy ? 'it has jobs that are not finished yet' : null;
+    });
+  }
+}
