@@ -2,7 +2,8 @@ import type { LookupAddress } from 'node:dns';
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { OutboundError, OutboundErrorCode } from './outbound-errors';
-import { OutboundClientOptions, OutboundHttpClient } from './outbound-http.client';
+import { OutboundHttpClient } from './outbound-http.client';
+import type { OutboundClientOptions } from './outbound-types';
 
 /*
  * Real HTTP servers on 127.0.0.1 (port 0). No test may send traffic anywhere
