@@ -3,3 +3,7 @@ export type { OutboundErrorCode } from './outbound-errors';
 export * from './outbound-types';
 export * from './outbound-http.client';
 export { forbiddenAddressReason } from './ip-address-policy';
+export * from './backoff';
+export * from './standard-webhooks';
+export * from './webhook-verdict';
+export * from './signed-webhook.sender';

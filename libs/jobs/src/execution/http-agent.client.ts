@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { Webhook } from 'standardwebhooks';
-import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
+import { OutboundError, SignedWebhookSender } from '@app/common/outbound';
 import { AgentOutcome, HttpExecutor } from '@app/job-types';
 
 const FAILURE_CODES: Partial<Record<OutboundError['code'], string>> = {
@@ -31,31 +30,22 @@ export function parseAgentAnswer(body: unknown): AgentOutcome {
   return invalid('status must be "completed", "failed" or "follow_up"');
 }
 
-/** Calls an HTTP agent for one task, signed with Standard Webhooks headers. */
+/**
+ * Calls an HTTP agent for one task through the one signed sender (Standard Webhooks headers,
+ * the outbound client's SSRF rules, timeouts and size cap).
+ */
 @Injectable()
 export class HttpAgentClient {
-  constructor(private readonly outbound: OutboundHttpClient) {}
+  constructor(private readonly sender: SignedWebhookSender) {}
 
   async call(executor: HttpExecutor, signingSecret: string, taskId: string, body: object, signal: AbortSignal): Promise<AgentOutcome> {
-    const payload = JSON.stringify(body);
-    // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
-    const signedAt = new Date();
-    const signature = new Webhook(signingSecret).sign(taskId, signedAt, payload);
-    const timestamp = Math.floor(signedAt.getTime() / 1000).toString();
+    // One signature per secret: during a job type's secret rotation, pass both (current first).
+    const secrets = [signingSecret];
     try {
-      const res = await this.outbound.request({
-        url: executor.url,
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          'webhook-id': taskId,
-          'webhook-timestamp': timestamp,
-          'webhook-signature': signature,
-          'idempotency-key': taskId,
-        },
-        body: payload,
-        timeoutMs: executor.timeout_seconds * 1000,
-        signal,
+      // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
+      const res = await this.sender.post({
+        url: executor.url, msgId: taskId, body: JSON.stringify(body), secrets,
+        headers: { 'idempotency-key': taskId }, timeoutMs: executor.timeout_seconds * 1000, signal,
       });
       if (res.status === 202) return { status: 'accepted' };
       if (res.status < 200 || res.status >= 300) {

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { AppConfig, conflict, notFound } from '@app/common';
 import * as secretBox from '@app/common/crypto';
@@ -32,7 +31,10 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 export class OrgWebhookSecrets {
   constructor(private readonly db: DataSource, private readonly config: AppConfig) {}
 
-  /** The secrets deliveries are signed with: the current one first, then the previous one during its grace. */
+  /**
+   * The secrets deliveries are signed with (by SignedWebhookSender, one signature each): the
+   * current one first, then the previous one during its grace.
+   */
   async secretsFor(orgId: string): Promise<string[]> {
     let [row]: SecretColumns[] = await this.db.query(
       `SELECT webhook_secret,
@@ -57,19 +59,6 @@ export class OrgWebhookSecrets {
     const secrets = [this.open(orgId, row.webhook_secret!)];
     if (row.previous) secrets.push(this.open(orgId, row.previous));
     return secrets;
-  }
-
-  /**
-   * Standard Webhooks headers for one message: webhook-signature carries one `v1,<sig>`
-   * per live secret, space-separated, so a receiver holding either secret can verify.
-   */
-  async sign(orgId: string, msgId: string, timestamp: Date, payload: string): Promise<Record<string, string>> {
-    const secrets = await this.secretsFor(orgId);
-    return {
-      'webhook-id': msgId,
-      'webhook-timestamp': Math.floor(timestamp.getTime() / 1000).toString(),
-      'webhook-signature': secrets.map((s) => new Webhook(s).sign(msgId, timestamp, payload)).join(' '),
-    };
   }
 
   /** The current secret, once: a second read is refused (rotate to get a new one). */
