@@ -7,3 +7,4 @@ export * from './backoff';
 export * from './standard-webhooks';
 export * from './webhook-verdict';
 export * from './signed-webhook.sender';
+export * from './outbound-fetch';
