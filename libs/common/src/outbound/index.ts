@@ -4,7 +4,6 @@ export * from './outbound-types';
 export * from './outbound-http.client';
 export { forbiddenAddressReason } from './ip-address-policy';
 export * from './backoff';
-export * from './standard-webhooks';
 export * from './webhook-verdict';
 export * from './signed-webhook.sender';
 export * from './outbound-fetch';

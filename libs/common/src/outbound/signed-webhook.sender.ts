@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { performance } from 'node:perf_hooks';
+import { standardWebhookHeaders } from '../crypto/standard-webhooks';
 import { OutboundError } from './outbound-errors';
 import { OutboundHttpClient } from './outbound-http.client';
 import type { OutboundResponse } from './outbound-types';
-import { standardWebhookHeaders } from './standard-webhooks';
 import { judgeError, judgeStatus, WebhookJudgement } from './webhook-verdict';
 
 export interface SignedPost {
@@ -38,7 +38,9 @@ export class SignedWebhookSender {
 
   /** Any answer resolves (the caller reads it); no answer rejects with an OutboundError. */
   post(req: SignedPost): Promise<OutboundResponse> {
-    const signed = standardWebhookHeaders(req.secrets, { msgId: req.msgId, timestamp: new Date(), body: req.body });
+    // Never unsigned: an empty list would send a request without a signature.
+    if (!req.secrets.length) throw new Error('a signed message needs at least one secret');
+    const signed = standardWebhookHeaders([...req.secrets], req.msgId, new Date(), req.body);
     return this.outbound.request({
       url: req.url,
       method: 'POST',

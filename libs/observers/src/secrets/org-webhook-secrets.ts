@@ -1,5 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AppConfig, conflict, notFound } from '@app/common';
 import * as secretBox from '@app/common/crypto';
@@ -19,7 +18,6 @@ interface SecretColumns {
   previous_expires_at: Date | null;
 }
 
-const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /**
@@ -53,7 +51,7 @@ export class OrgWebhookSecrets {
                      CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret END AS previous,
                      webhook_previous_secret_expires_at AS previous_expires_at
          ) SELECT * FROM u`,
-        [orgId, this.seal(orgId, newSecret())],
+        [orgId, this.seal(orgId, secretBox.newSigningSecret())],
       );
     }
     const secrets = [this.open(orgId, row.webhook_secret!)];
@@ -70,7 +68,7 @@ export class OrgWebhookSecrets {
          RETURNING webhook_secret,
                    CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret_expires_at END AS previous_expires_at
        ) SELECT * FROM u`,
-      [orgId, this.seal(orgId, newSecret())],
+      [orgId, this.seal(orgId, secretBox.newSigningSecret())],
     );
     if (!rows.length) {
       await this.assertOrgExists(orgId);
@@ -89,7 +87,7 @@ export class OrgWebhookSecrets {
    * ROTATION_GRACE_HOURS; a secret that was already "previous" is dropped at once.
    */
   async rotate(orgId: string): Promise<RevealedSecret> {
-    const secret = newSecret();
+    const secret = secretBox.newSigningSecret();
     const rows: Array<{ previous_expires_at: Date | null }> = await this.db.query(
       `WITH u AS (
          UPDATE orgs SET webhook_previous_secret = webhook_secret,
