@@ -6,6 +6,8 @@ import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/te
 type Auth = Record<string, string>;
 interface Delivery { status: string; platform: string; channel: string; ts: string | null; attempts: number; error: { code: string; message: string } | null }
 interface JobEvent { from: string | null; to: string; actor: string; reason: string | null; task_id: string | null }
+/** GET /services/integrations/slack of an org without any token (dedupe: see slack-scopes.e2e-spec.ts). */
+const NONE = { configured: false, source: null, team_id: null, team_name: null, dedupe: null, missing_scopes: [] };
 
 describe('Slack delivery', () => {
   let slack: SlackServer;
@@ -208,7 +210,7 @@ describe('Slack delivery', () => {
       slack.addToken(botToken, { team_id: 'T0TOKEN', team_name: 'Token Team', scopes: ['chat:write', 'channels:history', 'groups:history'] });
 
       expect((await t.http().get('/services/integrations/slack').set(read)).body).toEqual({
-        data: { configured: false, source: null, team_id: null, team_name: null }, meta: { org_id: org },
+        data: { ...NONE }, meta: { org_id: org },
       });
       expectProblem(await t.http().put('/services/integrations/slack').set(write).send({ bot_token: botToken }), 403, 'INSUFFICIENT_ACCESS');
       expectProblem(await t.http().put('/services/integrations/slack').set(admin).send({ bot_token: 'xoxb-not-known-to-slack' }), 400, 'SLACK_TOKEN_INVALID');
@@ -223,9 +225,9 @@ describe('Slack delivery', () => {
 
       const put = await t.http().put('/services/integrations/slack').set(admin).send({ bot_token: botToken });
       expect(put.status).toBe(200);
-      expect(put.body).toEqual({ data: { configured: true, source: 'org', team_id: 'T0TOKEN', team_name: 'Token Team' }, meta: { org_id: org } });
+      expect(put.body).toEqual({ data: { configured: true, source: 'org', team_id: 'T0TOKEN', team_name: 'Token Team', dedupe: 'exactly_once', missing_scopes: [] }, meta: { org_id: org } });
       const get = await t.http().get('/services/integrations/slack').set(read);
-      expect(get.body.data).toEqual({ configured: true, source: 'org', team_id: 'T0TOKEN', team_name: 'Token Team' });
+      expect(get.body.data).toEqual({ configured: true, source: 'org', team_id: 'T0TOKEN', team_name: 'Token Team', dedupe: 'exactly_once', missing_scopes: [] });
       expect(JSON.stringify([put.body, get.body])).not.toContain(botToken);
 
       const { rows } = await t.db.query(`SELECT * FROM slack_integrations WHERE org_id = $1`, [org]);
@@ -237,7 +239,7 @@ describe('Slack delivery', () => {
       expectProblem(await t.http().delete('/services/integrations/slack').set(write), 403, 'INSUFFICIENT_ACCESS');
       const del = await t.http().delete('/services/integrations/slack').set(admin);
       expect(del.status).toBe(200);
-      expect(del.body.data).toEqual({ configured: false, source: null, team_id: null, team_name: null });
+      expect(del.body.data).toEqual(NONE);
       expectProblem(await t.http().delete('/services/integrations/slack').set(admin), 404, 'SLACK_INTEGRATION_NOT_FOUND');
     });
 
@@ -259,7 +261,7 @@ describe('Slack delivery', () => {
       const channel = newChannel();
       await delivered(a.admin, (await createJob(a.admin, a.org, channel)).job_id);
 
-      expect((await t.http().get('/services/integrations/slack').set(bAdmin)).body.data).toEqual({ configured: false, source: null, team_id: null, team_name: null });
+      expect((await t.http().get('/services/integrations/slack').set(bAdmin)).body.data).toEqual(NONE);
       expectProblem(await t.http().delete('/services/integrations/slack').set(bAdmin), 404, 'SLACK_INTEGRATION_NOT_FOUND');
       expect((await t.http().get('/services/integrations/slack').set(a.admin)).body.data).toMatchObject({ configured: true, source: 'org' });
 
@@ -284,7 +286,7 @@ describe('Slack delivery', () => {
       const org = newOrg('env');
       const admin = bearer(await single.token(org, { SERVICES: 'ADMIN' }));
       expect((await single.http().post('/services/job-types').set(admin).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
-      expect((await single.http().get('/services/integrations/slack').set(admin)).body.data).toEqual({ configured: true, source: 'env', team_id: 'T0ENV', team_name: 'Env Team' });
+      expect((await single.http().get('/services/integrations/slack').set(admin)).body.data).toEqual({ configured: true, source: 'env', team_id: 'T0ENV', team_name: 'Env Team', dedupe: null, missing_scopes: [] });
 
       const run = async (channel: string) => {
         const res = await single.http().post('/services/agent-jobs').set(admin).send({ target_channel: { org_id: org, platform: 'slack', code: channel }, job_type_id: 'echo', params: { n: 1 } });

@@ -17,6 +17,10 @@ import { AddressInfo } from 'node:net';
  *   chat.postMessage call to that channel: `'ratelimited'` (HTTP 429 + `Retry-After`),
  *   `'crash'` (records the message, then drops the connection without answering),
  *   `'http500'`, or any Slack error string (`'channel_not_found'`, `'not_in_channel'`...).
+ * - scopes: a token added with `scopes` is answered `x-oauth-scopes` on auth.test, and a call
+ *   it lacks the scope for is answered `missing_scope` (chat.postMessage needs chat:write;
+ *   conversations.history / replies need channels:history for C channels, groups:history for
+ *   G channels, im:history for D channels), as Slack does. Without `scopes`, everything is allowed.
  * Every call is recorded in `calls`.
  */
 
@@ -24,7 +28,7 @@ export interface SlackTeam {
   team_id: string;
   team_name: string;
   user_id?: string;
-  /** Sent as `x-oauth-scopes` on every answer to this token, as Slack does (omitted when unset). */
+  /** Sent as `x-oauth-scopes` on auth.test, as Slack does, and enforced (omitted when unset: no header, no checks). */
   scopes?: string[];
 }
 
@@ -135,6 +139,8 @@ export class SlackServer {
     if (!token) return fail('not_authed');
     const team = this.tokens.get(token);
     if (!team) return fail('invalid_auth');
+    const needed = requiredScope(method, String(args.channel ?? ''));
+    if (team.scopes && needed && !team.scopes.includes(needed)) return fail('missing_scope');
 
     switch (method) {
       case 'auth.test':
@@ -191,6 +197,15 @@ export class SlackServer {
         return fail('unknown_method');
     }
   }
+}
+
+/** The scope Slack asks of a bot token for a call (null: none we model). */
+function requiredScope(method: string, channel: string): string | null {
+  if (method === 'chat.postMessage') return 'chat:write';
+  if (method === 'conversations.history' || method === 'conversations.replies') {
+    return channel.startsWith('G') ? 'groups:history' : channel.startsWith('D') ? 'im:history' : 'channels:history';
+  }
+  return null;
 }
 
 /** Form fields holding JSON (blocks, metadata) are parsed; `true`/`false` stay strings, as Slack receives them. */

@@ -11,6 +11,9 @@ import { Webhook } from 'standardwebhooks';
  *   ok                    200
  *   fail-then-ok?times=N  500 for the first N requests to this path, then 200
  *   fail                  always 500
+ *   status-then-ok?status=N&times=K
+ *                         N for the first K (default 1) requests to this path, then 200; a 429
+ *                         carries `Retry-After: 1`
  *   gone                  410 Gone
  *   redirect              302 with a Location (never to be followed)
  *   hang                  never answers; records when the caller gives up
@@ -153,6 +156,13 @@ export class WebhookReceiver {
       }
       case 'fail':
         return answer(500);
+      case 'status-then-ok': {
+        const n = (this.counters.get(u.pathname) ?? 0) + 1;
+        this.counters.set(u.pathname, n);
+        const status = Number(u.searchParams.get('status') ?? 500);
+        if (n > Number(u.searchParams.get('times') ?? 1)) return answer(200);
+        return answer(status, status === 429 ? { 'retry-after': '1' } : {});
+      }
       case 'gone':
         return answer(410);
       case 'redirect':

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { DomainError, forbidden, newId, notFound, validationFailed } from '@app/common';
 import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
@@ -8,6 +9,7 @@ import { ChannelRow, channelView } from './channel-view';
 export type { TargetChannel } from './channel-rules';
 
 const SEEN_TTL_MS = 60_000;
+const SEEN_MAX = 10_000;
 
 export interface ListChannelsQuery {
   limit: number;
@@ -18,7 +20,8 @@ export interface ListChannelsQuery {
 @Injectable()
 export class ChannelsService {
   // Channels repeat across many jobs; skip the upsert when this process stored the same one recently.
-  private readonly seen = new Map<string, { id: string; at: number }>();
+  // The key holds the org: one org's entry never answers another's.
+  private readonly seen = new LRUCache<string, string>({ max: SEEN_MAX, ttl: SEEN_TTL_MS });
 
   constructor(private readonly db: DataSource, private readonly outbound: OutboundHttpClient) {}
 
@@ -28,7 +31,7 @@ export class ChannelsService {
     if (errors.length) throw validationFailed(errors, 'The target channel is not valid for its platform');
     const key = `${orgId}\u0000${target.platform}\u0000${target.code}\u0000${target.type ?? ''}\u0000${JSON.stringify(target.data ?? null)}`;
     const hit = this.seen.get(key);
-    if (hit && Date.now() - hit.at < SEEN_TTL_MS) return hit.id;
+    if (hit) return hit;
     if (target.platform === 'webhook') await this.checkWebhookUrl(String(target.data!.url));
     const [row] = await this.db.query(
       `INSERT INTO channels (id, org_id, platform, type, code, data)
@@ -37,8 +40,7 @@ export class ChannelsService {
        RETURNING id`,
       [newId('chn'), orgId, target.platform, target.type ?? null, target.code, target.data ? JSON.stringify(target.data) : null],
     );
-    if (this.seen.size > 10_000) this.seen.clear();
-    this.seen.set(key, { id: row.id, at: Date.now() });
+    this.seen.set(key, row.id);
     return row.id;
   }
 

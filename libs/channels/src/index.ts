@@ -8,4 +8,6 @@ export * from './delivery/channel-posts.service';
 export * from './delivery/delivery-types';
 export * from './slack/slack-integration.service';
 export * from './slack/slack-message';
-export * from './webhook/webhook-signer';
+export * from './webhook/webhook-secrets';
+export * from './delivery/outbox.sql';
+export * from './delivery/job-record.port';

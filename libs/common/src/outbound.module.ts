@@ -1,8 +1,8 @@
 import { Global, Module, OnApplicationShutdown } from '@nestjs/common';
 import { AppConfig } from './config';
-import { OutboundHttpClient } from './outbound';
+import { OutboundHttpClient, SignedWebhookSender } from './outbound';
 
-/** The one outbound HTTP client of the process, with the SSRF rules from config. */
+/** The one outbound HTTP client of the process, with the SSRF rules from config, and the one signed sender on it. */
 @Global()
 @Module({
   providers: [
@@ -17,8 +17,9 @@ import { OutboundHttpClient } from './outbound';
           maxResponseBytes: config.OUTBOUND_MAX_RESPONSE_BYTES,
         }),
     },
+    SignedWebhookSender,
   ],
-  exports: [OutboundHttpClient],
+  exports: [OutboundHttpClient, SignedWebhookSender],
 })
 export class OutboundModule implements OnApplicationShutdown {
   constructor(private readonly client: OutboundHttpClient) {}

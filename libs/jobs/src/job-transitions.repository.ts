@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { deliveryOnTaskFinishSql, insertPostsSql } from '@app/channels';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
 import type { JobRow, TaskRow } from './job-rows';
@@ -105,13 +106,7 @@ const FINISH_SQL = `
            error = coalesce(i.job_error, j.error),
            completed_at = CASE WHEN i.job_status IS NULL THEN j.completed_at ELSE now() END,
            follow_ups = j.follow_ups + CASE WHEN i.follow_up THEN 1 ELSE 0 END,
-           delivery = CASE WHEN i.task_status <> 'COMPLETED' THEN j.delivery ELSE jsonb_build_object(
-             'status', 'PENDING',
-             'platform', j.target_channel->>'platform',
-             'channel', j.target_channel->>'code',
-             'ts', j.delivery->'ts',
-             'attempts', coalesce((j.delivery->>'attempts')::int, 0),
-             'error', CASE WHEN j.delivery->>'status' = 'FAILED' THEN j.delivery->'error' END) END,
+           delivery = ${deliveryOnTaskFinishSql({ job: 'j', posted: "i.task_status = 'COMPLETED'" })},
            updated_at = now()
     FROM input i JOIN task ON task.id = i.task_id
     WHERE j.id = i.job_id
@@ -127,12 +122,10 @@ const FINISH_SQL = `
     FROM upd JOIN input i ON i.job_id = upd.id
     WHERE i.next_id IS NOT NULL
   ), post AS (
-    INSERT INTO channel_posts (task_id, job_id, org_id, seq, result, is_final, status)
-    SELECT i.task_id, upd.id, upd.org_id, (SELECT count(*) + 1 FROM channel_posts c WHERE c.job_id = upd.id), i.task_result,
-           i.job_status IS NOT DISTINCT FROM 'COMPLETED', 'PENDING'
-    FROM upd JOIN input i ON i.job_id = upd.id
-    WHERE i.task_status = 'COMPLETED'
-    RETURNING task_id
+    ${insertPostsSql({
+      from: 'upd JOIN input i ON i.job_id = upd.id', where: "i.task_status = 'COMPLETED'", taskId: 'i.task_id', jobId: 'upd.id', orgId: 'upd.org_id',
+      result: 'i.task_result', isFinal: "i.job_status IS NOT DISTINCT FROM 'COMPLETED'",
+    })}
   )
   SELECT i.task_id,
          EXISTS (SELECT 1 FROM task WHERE task.id = i.task_id) AS applied,

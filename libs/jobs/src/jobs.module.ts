@@ -10,6 +10,7 @@ import { ReconcilerService } from './execution/reconciler.service';
 import { TaskOutcomeService } from './execution/task-outcome.service';
 import { TaskRunnerService } from './execution/task-runner.service';
 import { JobCancelService } from './job-cancel.service';
+import { JobRecordSqlModule } from './job-record.sql';
 import { JobTransitionsRepository } from './job-transitions.repository';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsQueryService } from './jobs-query.service';
@@ -22,7 +23,7 @@ const services = [
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
-  imports: [AuthCoreModule, JobTypesModule, ChannelsModule],
+  imports: [AuthCoreModule, JobTypesModule, ChannelsModule, JobRecordSqlModule],
   providers: [...services, SignedCursors, JobsReportAgent, JobsJobTypeWiring],
   exports: [...services, AuthCoreModule],
 })

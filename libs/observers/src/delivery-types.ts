@@ -1,4 +1,4 @@
-/** Webhook delivery statuses: PENDING until a 2xx (SUCCEEDED), retries run out (FAILED) or the receiver answers 410 (STOPPED). */
+/** Webhook delivery statuses: PENDING until a 2xx (SUCCEEDED), a final refusal or the last retry (FAILED), or a 410 (STOPPED). */
 export const DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 

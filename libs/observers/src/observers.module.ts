@@ -4,12 +4,11 @@ import { DeliveriesRepository } from './delivery/deliveries.repository';
 import { DeliveryAttemptsService } from './delivery/delivery-attempts.service';
 import { DeliveryReconcilerService } from './delivery/delivery-reconciler.service';
 import { JobOwnership } from './delivery/job-ownership';
-import { WebhookSender } from './delivery/webhook-sender';
 import { EventDispatcherService } from './dispatch/event-dispatcher.service';
 import { OrgWebhookSecrets } from './secrets/org-webhook-secrets';
 
 const services = [
-  OrgWebhookSecrets, DeliveriesRepository, WebhookSender, JobOwnership, DeliveryAttemptsService,
+  OrgWebhookSecrets, DeliveriesRepository, JobOwnership, DeliveryAttemptsService,
   DeliveriesQueryService, EventDispatcherService, DeliveryReconcilerService,
 ];
 

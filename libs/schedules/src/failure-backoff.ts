@@ -1,3 +1,5 @@
+import { backoffMs } from '@app/common/outbound';
+
 /**
  * Per-process memory of schedules whose fire failed unexpectedly (not a 4xx: those are recorded
  * and the schedule advances). They are left alone for a doubling delay, so a broken schedule is
@@ -10,7 +12,7 @@ export class FailureBackoff {
 
   failed(id: string): number {
     const failures = (this.entries.get(id)?.failures ?? 0) + 1;
-    const delay = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(failures - 1, 20));
+    const delay = backoffMs(failures, { baseMs: this.baseMs, maxStepMs: this.maxMs, jitter: false });
     this.entries.set(id, { failures, until: Date.now() + delay });
     return delay;
   }

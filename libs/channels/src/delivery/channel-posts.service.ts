@@ -1,12 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/common';
+import { backoffMs } from '@app/common/outbound';
 import { ChannelPostPayload, ChannelPostQueue } from '@app/queue';
 import { SlackDeliverer } from '../slack/slack-deliverer';
 import { WebhookDeliverer } from '../webhook/webhook-deliverer';
 import { ChannelPostsRepository, Finished } from './channel-posts.repository';
 import { dueWakeup, earlyWakeup, expectedWakeup } from './post-wakeups';
 import {
-  backoffMs, ChannelDeliverer, DeliveryContext, DeliveryOutcome, MAX_ATTEMPTS, MAX_RATE_LIMITED_ATTEMPTS,
+  ChannelDeliverer, DeliveryContext, DeliveryOutcome, MAX_ATTEMPTS, MAX_BACKOFF_STEP_MS, MAX_RATE_LIMITED_ATTEMPTS,
 } from './delivery-types';
 
 /** A claimed post is someone's for this long (a crashed worker's post is taken over after it). */
@@ -57,7 +58,7 @@ export class ChannelPostsService {
       return;
     }
     if (claim.state !== 'claimed') return;
-    const ctx: DeliveryContext = { post: claim.post, job: claim.job, threadTs: claim.threadTs };
+    const ctx: DeliveryContext = { post: claim.post, job: claim.job, threadTs: claim.threadTs, stoppedBy: claim.stoppedBy };
     const deliverer = this.deliverers[claim.job.target_channel.platform];
     let outcome: DeliveryOutcome;
     if (!deliverer) {
@@ -92,7 +93,7 @@ export class ChannelPostsService {
         finished = await this.posts.failed(post.org_id, job.id, post.task_id, outcome.error,
           `delivery failed: ${outcome.error.code} after ${post.attempts} attempts`);
       } else {
-        const delay = outcome.retryAfterMs ?? backoffMs(this.config.DELIVERY_BACKOFF_BASE_MS, post.attempts);
+        const delay = outcome.retryAfterMs ?? backoffMs(post.attempts, { baseMs: this.config.DELIVERY_BACKOFF_BASE_MS, maxStepMs: MAX_BACKOFF_STEP_MS });
         const status = outcome.maybeSent ? 'SENDING' : 'PENDING';
         const retried = await this.posts.retryLater(post.org_id, job.id, post.task_id, status, delay, outcome.error);
         if (retried) await this.queue.enqueue({ org_id: post.org_id, job_id: job.id, task_id: post.task_id }, delay, dueWakeup(retried.due.due_at_ms));

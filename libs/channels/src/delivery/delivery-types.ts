@@ -39,6 +39,8 @@ export interface DeliveryContext {
   job: PostJob;
   /** Slack: ts of the job's first delivered post, the thread follow-up results reply in. */
   threadTs: string | null;
+  /** An earlier post of the job whose receiver answered 410 Gone (its task id): this one is not sent. */
+  stoppedBy: string | null;
 }
 
 export type DeliveryOutcome =
@@ -59,10 +61,5 @@ export interface ChannelDeliverer {
 export const MAX_ATTEMPTS = 5;
 /** Attempts when the platform keeps rate limiting (each waits what it asked). */
 export const MAX_RATE_LIMITED_ATTEMPTS = 20;
-const MAX_BACKOFF_MS = 10 * 60_000;
-
-/** Exponential backoff with ±20 % jitter: base, 2·base, 4·base... after attempt 1, 2, 3... */
-export function backoffMs(baseMs: number, attempt: number, random: () => number = Math.random): number {
-  const exact = Math.min(MAX_BACKOFF_MS, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.round(exact * (0.8 + 0.4 * random()));
-}
+/** The step of channel-post retries stops doubling here (backoffMs, @app/common/outbound). */
+export const MAX_BACKOFF_STEP_MS = 10 * 60_000;

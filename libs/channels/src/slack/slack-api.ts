@@ -1,8 +1,7 @@
 import { Injectable, Logger as NestLogger } from '@nestjs/common';
 import { Logger, LogLevel, WebClient } from '@slack/web-api';
 import { AppConfig } from '@app/common';
-import { OutboundHttpClient } from '@app/common/outbound';
-import { outboundFetch } from './outbound-fetch';
+import { outboundFetch, OutboundHttpClient } from '@app/common/outbound';
 import type { SlackBlock } from './slack-message';
 
 /** One Slack call's limit; the claim lease of a post (see ChannelPostsRepository) is well above it. */

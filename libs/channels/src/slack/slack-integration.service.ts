@@ -1,4 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { DataSource } from 'typeorm';
 import { AppConfig, badRequest, DomainError, notFound } from '@app/common';
 import { open, seal, SecretBoxError } from '@app/common/crypto';
@@ -6,10 +7,11 @@ import { preparedQuery } from '@app/database';
 import { rowsOf } from '../sql-rows';
 import { SlackApi, SlackTeam } from './slack-api';
 import { classifySlackError } from './slack-errors';
+import { DedupeView, dedupeOf } from './slack-scopes';
 
 export type SlackTokenSource = 'org' | 'env';
 
-export interface SlackIntegrationView {
+export interface SlackIntegrationView extends DedupeView {
   configured: boolean;
   source: SlackTokenSource | null;
   team_id: string | null;
@@ -41,34 +43,38 @@ const TOKEN_CACHE_MAX = 10_000;
 export class SlackIntegrationService {
   private readonly logger = new Logger(SlackIntegrationService.name);
   private envTeam?: { team: SlackTeam | null; at: number };
-  /** org id -> the lookup (shared by the posts that ask while it runs) and when it started. */
-  private readonly tokens = new Map<string, { lookup: Promise<SlackToken | null>; at: number }>();
+  /** org id -> the lookup (shared by the posts that ask while it runs), for TOKEN_CACHE_TTL_MS from its start. */
+  private readonly tokens = new LRUCache<string, Promise<SlackToken | null>>({ max: TOKEN_CACHE_MAX, ttl: TOKEN_CACHE_TTL_MS });
 
   constructor(private readonly db: DataSource, private readonly config: AppConfig, private readonly slack: SlackApi) {}
 
   async get(orgId: string): Promise<SlackIntegrationView> {
-    const [row] = await this.db.query(`SELECT team_id, team_name FROM slack_integrations WHERE org_id = $1`, [orgId]);
-    if (row) return { configured: true, source: 'org', team_id: row.team_id, team_name: row.team_name };
+    const [row] = await this.db.query(`SELECT team_id, team_name, scopes FROM slack_integrations WHERE org_id = $1`, [orgId]);
+    if (row) return { configured: true, source: 'org', team_id: row.team_id, team_name: row.team_name, ...dedupeOf(row.scopes) };
     if (this.config.SLACK_BOT_TOKEN) {
       const team = await this.envTeamInfo();
-      return { configured: true, source: 'env', team_id: team?.team_id ?? null, team_name: team?.team_name ?? null };
+      return { configured: true, source: 'env', team_id: team?.team_id ?? null, team_name: team?.team_name ?? null, ...dedupeOf(team?.scopes) };
     }
-    return { configured: false, source: null, team_id: null, team_name: null };
+    return { configured: false, source: null, team_id: null, team_name: null, ...dedupeOf(null) };
   }
 
+  /**
+   * Verifies and stores the org's token. A token without the history scopes is accepted (it
+   * posts), and the answer says that crash dedupe then falls back to at least once.
+   */
   async put(orgId: string, botToken: string): Promise<SlackIntegrationView> {
     const team = await this.verify(botToken);
     const sealed = seal(this.config.encryptionKey, botToken, orgId);
     await this.db.query(
-      `INSERT INTO slack_integrations (org_id, bot_token_ciphertext, team_id, team_name, bot_user_id)
-       VALUES ($1, $2, $3, $4, $5)
+      `INSERT INTO slack_integrations (org_id, bot_token_ciphertext, team_id, team_name, bot_user_id, scopes)
+       VALUES ($1, $2, $3, $4, $5, $6)
        ON CONFLICT (org_id) DO UPDATE SET bot_token_ciphertext = EXCLUDED.bot_token_ciphertext, team_id = EXCLUDED.team_id,
-         team_name = EXCLUDED.team_name, bot_user_id = EXCLUDED.bot_user_id, updated_at = now()`,
-      [orgId, sealed, team.team_id, team.team_name, team.bot_user_id],
+         team_name = EXCLUDED.team_name, bot_user_id = EXCLUDED.bot_user_id, scopes = EXCLUDED.scopes, updated_at = now()`,
+      [orgId, sealed, team.team_id, team.team_name, team.bot_user_id, team.scopes],
     );
     // After the write: a lookup that started before it cannot outlive it here.
     this.tokens.delete(orgId);
-    return { configured: true, source: 'org', team_id: team.team_id, team_name: team.team_name };
+    return { configured: true, source: 'org', team_id: team.team_id, team_name: team.team_name, ...dedupeOf(team.scopes) };
   }
 
   async remove(orgId: string): Promise<void> {
@@ -82,19 +88,14 @@ export class SlackIntegrationService {
    * TOKEN_CACHE_TTL_MS per process (an unreadable token is not: it is asked again).
    */
   tokenFor(orgId: string): Promise<SlackToken | null> {
-    const now = Date.now();
     const cached = this.tokens.get(orgId);
-    if (cached && now - cached.at < TOKEN_CACHE_TTL_MS) return cached.lookup;
-    if (this.tokens.size >= TOKEN_CACHE_MAX) {
-      for (const [id, entry] of this.tokens) if (now - entry.at >= TOKEN_CACHE_TTL_MS) this.tokens.delete(id);
-      if (this.tokens.size >= TOKEN_CACHE_MAX) this.tokens.clear();
-    }
-    const entry = { lookup: this.readToken(orgId), at: now };
-    this.tokens.set(orgId, entry);
-    entry.lookup.catch(() => {
-      if (this.tokens.get(orgId) === entry) this.tokens.delete(orgId);
+    if (cached) return cached;
+    const lookup = this.readToken(orgId);
+    this.tokens.set(orgId, lookup);
+    lookup.catch(() => {
+      if (this.tokens.peek(orgId) === lookup) this.tokens.delete(orgId);
     });
-    return entry.lookup;
+    return lookup;
   }
 
   private async readToken(orgId: string): Promise<SlackToken | null> {

@@ -36,3 +36,47 @@ export class OutboundError extends Error {
 export function isOutboundError(err: unknown, code?: OutboundErrorCode): err is OutboundError {
   return err instanceof OutboundError && (code === undefined || err.code === code);
 }
+
+const NETWORK_ERROR_TEXT: Record<string, string> = {
+  ECONNREFUSED: 'connection refused',
+  ECONNRESET: 'connection reset',
+  EPIPE: 'connection closed while sending',
+  ETIMEDOUT: 'connection timed out',
+  EHOSTUNREACH: 'host unreachable',
+  ENETUNREACH: 'network unreachable',
+  ENOTFOUND: 'host not found',
+  EAI_AGAIN: 'DNS lookup failed (temporary)',
+  EADDRNOTAVAIL: 'address not available',
+};
+
+export function abortedError(hostLabel: string): OutboundError {
+  return new OutboundError('ABORTED', `aborted: the call to ${hostLabel} was canceled`);
+}
+
+export function tooLarge(hostLabel: string, max: number, declared?: number): OutboundError {
+  const what =
+    declared === undefined
+      ? `the response from ${hostLabel} exceeds`
+      : `the response from ${hostLabel} declares ${declared} bytes (Content-Length), more than`;
+  return new OutboundError('RESPONSE_TOO_LARGE', `response too large: ${what} the ${max} bytes allowed`);
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** A socket, DNS or parser error as an OutboundError that names the host only. */
+export function networkError(err: unknown, hostLabel: string): OutboundError {
+  if (err instanceof OutboundError) return err;
+  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
+  if (code.startsWith('HPE_')) {
+    return new OutboundError(
+      code === 'HPE_HEADER_OVERFLOW' ? 'RESPONSE_TOO_LARGE' : 'INVALID_RESPONSE',
+      `invalid response: ${hostLabel} sent a malformed HTTP response (${code})`,
+      { cause: err },
+    );
+  }
+  const text = NETWORK_ERROR_TEXT[code];
+  const detail = text ? `${text} (${code})` : errorMessage(err);
+  return new OutboundError('NETWORK_ERROR', `network error calling ${hostLabel}: ${detail}`, { cause: err });
+}

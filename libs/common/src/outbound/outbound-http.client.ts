@@ -2,17 +2,17 @@ import * as dns from 'node:dns';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
 import * as tls from 'node:tls';
-import { forbiddenAddressReason } from './ip-address-policy';
-import { OutboundError } from './outbound-errors';
+import { abortedError, errorMessage, networkError, OutboundError, tooLarge } from './outbound-errors';
+import { BufferedResponse, OutboundClientOptions, OutboundRequest, OutboundResponse } from './outbound-types';
+import { GuardedHttpAgent, GuardedHttpsAgent, guardedLookup, HostCheck, literalHostRefusal, resolvedAddressRefusal } from './ssrf-guard';
 
 /**
  * The one HTTP client for every outbound call of the service (AI agents,
  * webhooks, Slack).
  *
  * - only http: and https: URLs, without embedded credentials;
- * - SSRF rules (see ip-address-policy.ts) checked on the address actually
+ * - SSRF rules (see ip-address-policy.ts, ssrf-guard.ts) checked on the address actually
  *   connected to: literal IPs before connecting, host names on every address
  *   DNS returns at connect time (so DNS rebinding cannot bypass them), unless
  *   allowPrivateNetworks is set;
@@ -20,60 +20,6 @@ import { OutboundError } from './outbound-errors';
  * - connect timeout, total timeout, caller abort, response size cap;
  * - one keep-alive http agent and one https agent per client.
  */
-
-export interface OutboundClientOptions {
-  /** OUTBOUND_ALLOW_PRIVATE_NETWORKS: skip the SSRF address rules (schemes are still checked). */
-  allowPrivateNetworks: boolean;
-  /** DNS + TCP (+ TLS) connect timeout for a new connection, default 5000. */
-  connectTimeoutMs: number;
-  /** Total timeout of a call (connect + request + response body), default 30000. */
-  defaultTimeoutMs: number;
-  /** Response body cap, default 1_048_576. */
-  maxResponseBytes: number;
-  /** Max concurrent connections per host:port and scheme; further calls wait for a free one. Default: no limit. */
-  maxSocketsPerHost?: number;
-  /**
-   * Idle keep-alive connections are closed after this many ms, default 4000
-   * (below the usual 5 s server keep-alive timeout; a server's `Keep-Alive:
-   * timeout=N` hint is honoured too).
-   */
-  idleSocketTimeoutMs?: number;
-  /**
-   * Replaces dns.lookup for host names (custom resolvers, tests). Every address
-   * it returns is checked against the SSRF rules.
-   */
-  resolveHost?: HostResolver;
-}
-
-export type HostResolver = (hostname: string) => Promise<dns.LookupAddress[]>;
-
-export interface OutboundRequest {
-  url: string;
-  /** Default 'POST' when a body is given, else 'GET'. */
-  method?: string;
-  headers?: Record<string, string>;
-  body?: string | Buffer;
-  /** Total timeout of this call, overrides defaultTimeoutMs. */
-  timeoutMs?: number;
-  /** Caller abort (job canceled / deadline): rejects with ABORTED and destroys the connection. */
-  signal?: AbortSignal;
-  /**
-   * Default true: a pooled keep-alive connection that fails before any response is retried
-   * once on a fresh connection. Set false for calls that must never be sent twice (the
-   * server may have acted on the first one, e.g. posting a Slack message); the caller then
-   * gets the NETWORK_ERROR and decides.
-   */
-  retryStaleConnection?: boolean;
-}
-
-export interface OutboundResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  text(): string;
-  /** Throws OutboundError INVALID_RESPONSE when the body is not JSON. */
-  json<T = unknown>(): T;
-}
 
 const DEFAULTS = {
   connectTimeoutMs: 5000,
@@ -84,86 +30,6 @@ const DEFAULTS = {
 
 /** Stale keep-alive connection errors that are retried once on a fresh connection. */
 const STALE_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE']);
-
-const NETWORK_ERROR_TEXT: Record<string, string> = {
-  ECONNREFUSED: 'connection refused',
-  ECONNRESET: 'connection reset',
-  EPIPE: 'connection closed while sending',
-  ETIMEDOUT: 'connection timed out',
-  EHOSTUNREACH: 'host unreachable',
-  ENETUNREACH: 'network unreachable',
-  ENOTFOUND: 'host not found',
-  EAI_AGAIN: 'DNS lookup failed (temporary)',
-  EADDRNOTAVAIL: 'address not available',
-};
-
-class BufferedResponse implements OutboundResponse {
-  constructor(
-    readonly status: number,
-    readonly headers: Record<string, string | string[] | undefined>,
-    readonly body: Buffer,
-  ) {}
-
-  text(): string {
-    return this.body.toString('utf8');
-  }
-
-  json<T = unknown>(): T {
-    try {
-      return JSON.parse(this.text()) as T;
-    } catch {
-      throw new OutboundError('INVALID_RESPONSE', `invalid response: the body of the HTTP ${this.status} response is not valid JSON`);
-    }
-  }
-}
-
-/** Refusal for a literal IP host, or null. */
-type HostCheck = (host: string | null | undefined) => OutboundError | null;
-
-class GuardedHttpAgent extends http.Agent {
-  constructor(
-    options: http.AgentOptions,
-    private readonly checkHost: HostCheck,
-    private readonly lookup: net.LookupFunction | undefined,
-  ) {
-    super(options);
-  }
-
-  override createConnection(
-    options: http.ClientRequestArgs,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    const refusal = this.checkHost(options.host);
-    if (refusal) return refuseConnection(refusal, callback);
-    return super.createConnection(this.lookup ? { ...options, lookup: this.lookup } : options, callback);
-  }
-}
-
-class GuardedHttpsAgent extends https.Agent {
-  constructor(
-    options: https.AgentOptions,
-    private readonly checkHost: HostCheck,
-    private readonly lookup: net.LookupFunction | undefined,
-  ) {
-    super(options);
-  }
-
-  override createConnection(
-    options: https.RequestOptions,
-    callback?: (err: Error | null, stream: Duplex) => void,
-  ): Duplex | null | undefined {
-    const refusal = this.checkHost(options.host);
-    if (refusal) return refuseConnection(refusal, callback);
-    return super.createConnection(this.lookup ? { ...options, lookup: this.lookup } : options, callback);
-  }
-}
-
-function refuseConnection(refusal: OutboundError, callback?: (err: Error | null, stream: Duplex) => void): undefined {
-  // http.Agent always passes a callback: an error given to it fails the request without any socket.
-  if (!callback) throw refusal;
-  callback(refusal, undefined as unknown as Duplex);
-  return undefined;
-}
 
 export class OutboundHttpClient {
   private readonly options: Required<Omit<OutboundClientOptions, 'resolveHost' | 'maxSocketsPerHost'>> &
@@ -191,8 +57,8 @@ export class OutboundHttpClient {
       scheduling: 'lifo',
       ...(this.options.maxSocketsPerHost ? { maxSockets: this.options.maxSocketsPerHost } : {}),
     };
-    const checkHost: HostCheck = (host) => (this.options.allowPrivateNetworks ? null : this.checkLiteralHost(host));
-    const lookup = this.makeLookup();
+    const checkHost: HostCheck = (host) => (this.options.allowPrivateNetworks ? null : literalHostRefusal(host));
+    const lookup = guardedLookup(this.options.allowPrivateNetworks, this.options.resolveHost);
     this.httpAgent = new GuardedHttpAgent(agentOptions, checkHost, lookup);
     this.httpsAgent = new GuardedHttpsAgent(agentOptions, checkHost, lookup);
   }
@@ -209,7 +75,7 @@ export class OutboundHttpClient {
     const target = this.parseUrl(url);
     if (this.options.allowPrivateNetworks) return;
     const host = bareHost(target.hostname);
-    const refusal = this.checkLiteralHost(host);
+    const refusal = literalHostRefusal(host);
     if (refusal) throw refusal;
     if (net.isIP(host)) return;
     let addresses: dns.LookupAddress[];
@@ -220,7 +86,7 @@ export class OutboundHttpClient {
     }
     if (addresses.length === 0) throw new OutboundError('NETWORK_ERROR', `network error: host not found: ${host}`);
     for (const { address } of addresses) {
-      const refusal = this.checkResolvedAddress(host, address);
+      const refusal = resolvedAddressRefusal(host, address);
       if (refusal) throw refusal;
     }
   }
@@ -231,7 +97,7 @@ export class OutboundHttpClient {
       if (this.closed) throw new OutboundError('NETWORK_ERROR', 'network error: the outbound client is closed');
       target = this.parseUrl(req.url);
       if (!this.options.allowPrivateNetworks) {
-        const refusal = this.checkLiteralHost(bareHost(target.hostname));
+        const refusal = literalHostRefusal(bareHost(target.hostname));
         if (refusal) throw refusal;
       }
       if (req.signal?.aborted) throw abortedError(target.host);
@@ -396,63 +262,9 @@ export class OutboundHttpClient {
     return target;
   }
 
-  /** SSRF check of a URL host before any DNS (literal IPs and "localhost" names). */
-  private checkLiteralHost(host: string | null | undefined): OutboundError | null {
-    if (!host) return null;
-    const name = host.toLowerCase().replace(/\.$/, '');
-    if (name === 'localhost' || name.endsWith('.localhost')) {
-      return new OutboundError('URL_REFUSED', `refused: ${host} is a loopback host name`);
-    }
-    if (!net.isIP(name)) return null;
-    const reason = forbiddenAddressReason(name);
-    return reason ? new OutboundError('URL_REFUSED', `refused: ${name} is ${reason}`) : null;
-  }
-
-  private checkResolvedAddress(host: string, address: string): OutboundError | null {
-    const reason = forbiddenAddressReason(address);
-    return reason ? new OutboundError('URL_REFUSED', `refused: ${host} resolves to ${address}, which is ${reason}`) : null;
-  }
-
   private resolve(host: string): Promise<dns.LookupAddress[]> {
     if (this.options.resolveHost) return this.options.resolveHost(host);
     return dns.promises.lookup(host, { all: true, verbatim: true });
-  }
-
-  /**
-   * The `lookup` used by the agents' sockets: resolves every address of the
-   * host and refuses the connection if any of them is forbidden.
-   */
-  private makeLookup(): net.LookupFunction | undefined {
-    const { allowPrivateNetworks, resolveHost } = this.options;
-    if (allowPrivateNetworks && !resolveHost) return undefined; // plain dns.lookup
-    return (hostname, lookupOptions, callback) => {
-      const done = (err: NodeJS.ErrnoException | null, found?: dns.LookupAddress[]) => {
-        if (err) return callback(err, '');
-        let addresses = found ?? [];
-        if (lookupOptions.family === 4 || lookupOptions.family === 6) {
-          addresses = addresses.filter((a) => a.family === lookupOptions.family);
-        }
-        if (addresses.length === 0) {
-          return callback(Object.assign(new Error(`getaddrinfo ENOTFOUND ${hostname}`), { code: 'ENOTFOUND' }), '');
-        }
-        if (!allowPrivateNetworks) {
-          for (const { address } of addresses) {
-            const refusal = this.checkResolvedAddress(hostname, address);
-            if (refusal) return callback(refusal, '');
-          }
-        }
-        if (lookupOptions.all) callback(null, addresses);
-        else callback(null, addresses[0].address, addresses[0].family);
-      };
-      if (resolveHost) {
-        resolveHost(hostname).then(
-          (found) => done(null, found),
-          (err: NodeJS.ErrnoException) => done(err),
-        );
-      } else {
-        dns.lookup(hostname, { ...lookupOptions, all: true }, (err, found) => done(err, found));
-      }
-    };
   }
 }
 
@@ -463,35 +275,4 @@ function positive(value: number | undefined, fallback: number): number {
 /** URL.hostname keeps the brackets of IPv6 literals; sockets and DNS want them off. */
 function bareHost(hostname: string): string {
   return hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
-}
-
-function abortedError(hostLabel: string): OutboundError {
-  return new OutboundError('ABORTED', `aborted: the call to ${hostLabel} was canceled`);
-}
-
-function tooLarge(hostLabel: string, max: number, declared?: number): OutboundError {
-  const what =
-    declared === undefined
-      ? `the response from ${hostLabel} exceeds`
-      : `the response from ${hostLabel} declares ${declared} bytes (Content-Length), more than`;
-  return new OutboundError('RESPONSE_TOO_LARGE', `response too large: ${what} the ${max} bytes allowed`);
-}
-
-function errorMessage(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function networkError(err: unknown, hostLabel: string): OutboundError {
-  if (err instanceof OutboundError) return err;
-  const code = (err as NodeJS.ErrnoException | undefined)?.code ?? '';
-  if (code.startsWith('HPE_')) {
-    return new OutboundError(
-      code === 'HPE_HEADER_OVERFLOW' ? 'RESPONSE_TOO_LARGE' : 'INVALID_RESPONSE',
-      `invalid response: ${hostLabel} sent a malformed HTTP response (${code})`,
-      { cause: err },
-    );
-  }
-  const text = NETWORK_ERROR_TEXT[code];
-  const detail = text ? `${text} (${code})` : errorMessage(err);
-  return new OutboundError('NETWORK_ERROR', `network error calling ${hostLabel}: ${detail}`, { cause: err });
 }

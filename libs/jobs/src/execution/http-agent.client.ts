@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { standardWebhookHeaders } from '@app/common/crypto';
-import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
+import { OutboundError, SignedWebhookSender } from '@app/common/outbound';
 import { AgentOutcome, HttpExecutor } from '@app/job-types';
 
 const FAILURE_CODES: Partial<Record<OutboundError['code'], string>> = {
@@ -31,24 +30,21 @@ export function parseAgentAnswer(body: unknown): AgentOutcome {
   return invalid('status must be "completed", "failed" or "follow_up"');
 }
 
-/** Calls an HTTP agent for one task, signed with Standard Webhooks headers. */
+/**
+ * Calls an HTTP agent for one task through the one signed sender (Standard Webhooks headers,
+ * the outbound client's SSRF rules, timeouts and size cap).
+ */
 @Injectable()
 export class HttpAgentClient {
-  constructor(private readonly outbound: OutboundHttpClient) {}
+  constructor(private readonly sender: SignedWebhookSender) {}
 
-  /** `signingSecrets`: the job type's current secret, then the previous one during a rotation's grace. */
+  /** `signingSecrets`: the job type's current secret, then the previous one during a rotation's grace (one signature each). */
   async call(executor: HttpExecutor, signingSecrets: string[], taskId: string, body: object, signal: AbortSignal): Promise<AgentOutcome> {
-    const payload = JSON.stringify(body);
-    // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
-    const signed = standardWebhookHeaders(signingSecrets, taskId, new Date(), payload);
     try {
-      const res = await this.outbound.request({
-        url: executor.url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...signed, 'idempotency-key': taskId },
-        body: payload,
-        timeoutMs: executor.timeout_seconds * 1000,
-        signal,
+      // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
+      const res = await this.sender.post({
+        url: executor.url, msgId: taskId, body: JSON.stringify(body), secrets: signingSecrets,
+        headers: { 'idempotency-key': taskId }, timeoutMs: executor.timeout_seconds * 1000, signal,
       });
       if (res.status === 202) return { status: 'accepted' };
       if (res.status < 200 || res.status >= 300) {

@@ -1,11 +1,12 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, notFound } from '@app/common';
+import { backoffMs, SignedWebhookSender, WebhookAttempt } from '@app/common/outbound';
 import { WebhookDeliveryPayload, WebhookDeliveryQueue } from '@app/queue';
-import type { DeliveryStatus } from '../delivery-types';
-import { retryDelayMs } from './backoff';
-import { DeliveriesRepository, StartedAttempt } from './deliveries.repository';
+import type { DeliveryRow, DeliveryStatus } from '../delivery-types';
+import { serializePayload } from '../dispatch/webhook-payload';
+import { OrgWebhookSecrets } from '../secrets/org-webhook-secrets';
+import { AttemptOutcome, DeliveriesRepository, StartedAttempt } from './deliveries.repository';
 import { JobOwnership } from './job-ownership';
-import { SentAttempt, WebhookSender } from './webhook-sender';
 
 /** Beyond the call's own timeout, how long an attempt in flight keeps the reconciler away. */
 const LEASE_MARGIN_MS = 15_000;
@@ -22,16 +23,23 @@ export interface ManualAttemptResult {
   delivery_status: DeliveryStatus;
 }
 
+type SentAttempt = Pick<WebhookAttempt, 'verdict' | 'retryAfterMs'> & AttemptOutcome;
+
 /**
- * The delivery policy: a 2xx delivers; 410 Gone stops (and skips that URL for the job from
- * then on); anything else - 3xx, 4xx, 5xx, timeout, network error - is retried
- * WEBHOOK_MAX_RETRIES times with growing, jittered delays, then the delivery FAILED.
+ * The delivery policy, on the one webhook rule (webhook-verdict.ts in @app/common/outbound):
+ * a 2xx delivers; 410 Gone stops (and skips that URL for the job from then on); a refusal
+ * (3xx, 4xx other than 408/425/429, a refused URL) fails the delivery at once; anything else
+ * (408, 425, 429, 5xx, timeout, network error) is retried WEBHOOK_MAX_RETRIES times with
+ * growing, jittered delays (a 429 waits at least its Retry-After), then the delivery FAILED.
  */
 @Injectable()
 export class DeliveryAttemptsService {
+  private readonly logger = new Logger(DeliveryAttemptsService.name);
+
   constructor(
     private readonly repo: DeliveriesRepository,
-    private readonly sender: WebhookSender,
+    private readonly sender: SignedWebhookSender,
+    private readonly secrets: OrgWebhookSecrets,
     private readonly queue: WebhookDeliveryQueue,
     private readonly ownership: JobOwnership,
     private readonly config: AppConfig,
@@ -50,7 +58,7 @@ export class DeliveryAttemptsService {
     }
     const started = await this.repo.startAutomatic(job.org_id, job.delivery_id, job.attempt, this.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS);
     if (!started) return; // settled, stopped, or this attempt already ran
-    const sent = await this.sender.send(started.delivery);
+    const sent = await this.send(started.delivery);
     await this.repo.finishAttempt(started.attemptId, sent);
     await this.settle(started, sent);
   }
@@ -58,14 +66,14 @@ export class DeliveryAttemptsService {
   private async settle({ delivery }: StartedAttempt, sent: SentAttempt): Promise<void> {
     const attempt = delivery.attempts;
     const { org_id: orgId, id } = delivery;
-    if (sent.verdict === 'succeeded') {
+    if (sent.verdict === 'delivered') {
       await this.repo.settleAutomatic(orgId, id, attempt, 'SUCCEEDED', sent, null);
     } else if (sent.verdict === 'gone') {
       if (await this.repo.settleAutomatic(orgId, id, attempt, 'STOPPED', sent, null)) {
         await this.repo.stopUrl(orgId, id, delivery.job_id, delivery.url, sent.error!);
       }
-    } else if (attempt < this.maxAttempts) {
-      const delay = retryDelayMs(attempt, this.config.WEBHOOK_BACKOFF_BASE_MS);
+    } else if (sent.verdict === 'retry' && attempt < this.maxAttempts) {
+      const delay = Math.max(backoffMs(attempt, { baseMs: this.config.WEBHOOK_BACKOFF_BASE_MS }), sent.retryAfterMs ?? 0);
       if (await this.repo.settleAutomatic(orgId, id, attempt, 'PENDING', sent, delay)) {
         await this.queue.enqueue({ org_id: orgId, delivery_id: id, attempt: attempt + 1 }, delay);
       }
@@ -83,10 +91,10 @@ export class DeliveryAttemptsService {
     const started = await this.repo.startManual(orgId, jobId, deliveryId);
     if (!started) throw notFound('DELIVERY_NOT_FOUND', `Delivery '${deliveryId}' not found for job '${jobId}'`);
     const { delivery } = started;
-    const sent = await this.sender.send(delivery);
+    const sent = await this.send(delivery);
     await this.repo.finishAttempt(started.attemptId, sent);
     let status = delivery.status;
-    if (sent.verdict === 'succeeded') {
+    if (sent.verdict === 'delivered') {
       await this.repo.markSucceeded(orgId, delivery.id, sent.statusCode!);
       status = 'SUCCEEDED';
     } else if (sent.verdict === 'gone' && delivery.status !== 'SUCCEEDED') {
@@ -98,11 +106,27 @@ export class DeliveryAttemptsService {
       webhook_id: delivery.id,
       attempt: started.attemptNo,
       manual: true,
-      outcome: sent.verdict === 'gone' ? 'stopped' : sent.verdict,
+      outcome: sent.verdict === 'delivered' ? 'succeeded' : sent.verdict === 'gone' ? 'stopped' : 'failed',
       status_code: sent.statusCode,
       error: sent.error,
       duration_ms: Math.round(sent.durationMs),
       delivery_status: status,
     };
+  }
+
+  /** The stored payload (the same bytes every time), signed with the org's live secrets; webhook-id = delivery id. */
+  private async send(delivery: DeliveryRow): Promise<SentAttempt> {
+    let secrets: string[];
+    try {
+      secrets = await this.secrets.secretsFor(delivery.org_id);
+    } catch (err) {
+      // Our side failed (database): counted as a failed attempt so the retry policy still applies.
+      this.logger.warn(`delivery ${delivery.id}: ${(err as Error).message}`);
+      return { verdict: 'retry', statusCode: null, error: 'internal error before the request was sent', durationMs: 0 };
+    }
+    const attempt = await this.sender.deliver({
+      url: delivery.url, msgId: delivery.id, body: serializePayload(delivery.payload), secrets, timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
+    });
+    return { verdict: attempt.verdict, retryAfterMs: attempt.retryAfterMs, statusCode: attempt.statusCode, error: attempt.error?.message ?? null, durationMs: attempt.durationMs };
   }
 }

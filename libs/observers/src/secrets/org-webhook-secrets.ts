@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import { AppConfig, conflict, notFound } from '@app/common';
 import * as secretBox from '@app/common/crypto';
@@ -20,7 +18,6 @@ interface SecretColumns {
   previous_expires_at: Date | null;
 }
 
-const newSecret = () => `whsec_${randomBytes(32).toString('base64')}`;
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 
 /**
@@ -32,7 +29,10 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
 export class OrgWebhookSecrets {
   constructor(private readonly db: DataSource, private readonly config: AppConfig) {}
 
-  /** The secrets deliveries are signed with: the current one first, then the previous one during its grace. */
+  /**
+   * The secrets deliveries are signed with (by SignedWebhookSender, one signature each): the
+   * current one first, then the previous one during its grace.
+   */
   async secretsFor(orgId: string): Promise<string[]> {
     let [row]: SecretColumns[] = await this.db.query(
       `SELECT webhook_secret,
@@ -51,25 +51,12 @@ export class OrgWebhookSecrets {
                      CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret END AS previous,
                      webhook_previous_secret_expires_at AS previous_expires_at
          ) SELECT * FROM u`,
-        [orgId, this.seal(orgId, newSecret())],
+        [orgId, this.seal(orgId, secretBox.newSigningSecret())],
       );
     }
     const secrets = [this.open(orgId, row.webhook_secret!)];
     if (row.previous) secrets.push(this.open(orgId, row.previous));
     return secrets;
-  }
-
-  /**
-   * Standard Webhooks headers for one message: webhook-signature carries one `v1,<sig>`
-   * per live secret, space-separated, so a receiver holding either secret can verify.
-   */
-  async sign(orgId: string, msgId: string, timestamp: Date, payload: string): Promise<Record<string, string>> {
-    const secrets = await this.secretsFor(orgId);
-    return {
-      'webhook-id': msgId,
-      'webhook-timestamp': Math.floor(timestamp.getTime() / 1000).toString(),
-      'webhook-signature': secrets.map((s) => new Webhook(s).sign(msgId, timestamp, payload)).join(' '),
-    };
   }
 
   /** The current secret, once: a second read is refused (rotate to get a new one). */
@@ -81,7 +68,7 @@ export class OrgWebhookSecrets {
          RETURNING webhook_secret,
                    CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret_expires_at END AS previous_expires_at
        ) SELECT * FROM u`,
-      [orgId, this.seal(orgId, newSecret())],
+      [orgId, this.seal(orgId, secretBox.newSigningSecret())],
     );
     if (!rows.length) {
       await this.assertOrgExists(orgId);
@@ -100,7 +87,7 @@ export class OrgWebhookSecrets {
    * ROTATION_GRACE_HOURS; a secret that was already "previous" is dropped at once.
    */
   async rotate(orgId: string): Promise<RevealedSecret> {
-    const secret = newSecret();
+    const secret = secretBox.newSigningSecret();
     const rows: Array<{ previous_expires_at: Date | null }> = await this.db.query(
       `WITH u AS (
          UPDATE orgs SET webhook_previous_secret = webhook_secret,

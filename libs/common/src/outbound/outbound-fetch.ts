@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import type { FetchFunction } from '@slack/web-api';
-import type { OutboundHttpClient, OutboundResponse } from '@app/common/outbound';
+import type { OutboundHttpClient } from './outbound-http.client';
+import type { OutboundResponse } from './outbound-types';
 
 export interface OutboundFetchOptions {
   /** Total timeout of one call. */
@@ -12,16 +12,38 @@ export interface OutboundFetchOptions {
   mayResend: (url: string) => boolean;
 }
 
+/** The part of WHATWG fetch that SDKs taking a `fetch` option call (e.g. @slack/web-api's FetchFunction). */
+export interface FetchInit {
+  method?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  signal?: AbortSignal;
+}
+
+export interface FetchResult {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly statusText: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null; entries(): Iterable<[string, string]> };
+  arrayBuffer(): Promise<ArrayBuffer>;
+  json(): Promise<unknown>;
+  text(): Promise<string>;
+}
+
+export type OutboundFetch = (input: string | URL, init?: FetchInit) => Promise<FetchResult>;
+
 /**
- * A WHATWG-fetch-shaped function for @slack/web-api's WebClient that sends every Slack
- * call through the service's one OutboundHttpClient (SSRF rules, timeouts, size cap, no
- * redirects). Only string bodies: we never upload files.
+ * A fetch-shaped function for SDKs that take one (the Slack WebClient) that sends every call
+ * through the service's one OutboundHttpClient (SSRF rules, timeouts, size cap, no
+ * redirects): an SDK's calls take the same path as every other outbound call. Only string
+ * bodies: we never upload files.
  */
-export function outboundFetch(client: OutboundHttpClient, options: OutboundFetchOptions): FetchFunction {
+export function outboundFetch(client: OutboundHttpClient, options: OutboundFetchOptions): OutboundFetch {
   return async (input, init = {}) => {
     const url = String(input);
     if (init.body !== undefined && typeof init.body !== 'string') {
-      throw new Error('multipart bodies are not supported by the outbound Slack transport');
+      throw new Error('multipart bodies are not supported by the outbound fetch');
     }
     const res = await client.request({
       url,
@@ -36,9 +58,7 @@ export function outboundFetch(client: OutboundHttpClient, options: OutboundFetch
   };
 }
 
-type FetchResponse = Awaited<ReturnType<FetchFunction>>;
-
-function toFetchResponse(res: OutboundResponse, url: string): FetchResponse {
+function toFetchResponse(res: OutboundResponse, url: string): FetchResult {
   const headers = new Map<string, string>();
   for (const [name, value] of Object.entries(res.headers)) {
     if (value !== undefined) headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);

@@ -1,10 +1,10 @@
 import * as http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { OutboundHttpClient } from '@app/common/outbound';
 import { outboundFetch } from './outbound-fetch';
+import { OutboundHttpClient } from './outbound-http.client';
 
 /**
- * The Slack transport over OutboundHttpClient. A reused keep-alive connection dropped by the
+ * The fetch adapter over OutboundHttpClient (the Slack WebClient's transport). A reused keep-alive connection dropped by the
  * server before it answers: an idempotent call is re-sent once, chat.postMessage never
  * (Slack may have posted the message).
  */
