@@ -22,7 +22,7 @@ export class JobAbortBus implements OnApplicationShutdown {
   }
 
   async publish(jobId: string, reason: string): Promise<void> {
-    this.publisher ??= createRedis(this.config.REDIS_URL);
+    this.publisher ??= createRedis(this.config, { commandTimeout: this.config.REDIS_TIMEOUT_MS });
     try {
       await this.publisher.publish(this.channel, JSON.stringify({ jobId, reason }));
     } catch (err) {
@@ -34,7 +34,7 @@ export class JobAbortBus implements OnApplicationShutdown {
   async subscribe(listener: AbortListener): Promise<void> {
     this.listeners.add(listener);
     if (this.subscriber) return;
-    this.subscriber = createRedis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
+    this.subscriber = createRedis(this.config, { maxRetriesPerRequest: null });
     this.subscriber.on('message', (_channel, message) => {
       let parsed: { jobId?: unknown; reason?: unknown };
       try {
