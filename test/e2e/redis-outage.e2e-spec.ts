@@ -1,5 +1,5 @@
-import { expectUnavailable } from '../support/problem';
 import { OwnRedis, startOwnRedis } from '../support/redis-server';
+import { ANSWER_WITHIN_MS, expectLiveButNotReady, expectReady } from '../support/outage';
 import { TcpProxy } from '../support/tcp-proxy';
 import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 
@@ -9,9 +9,6 @@ import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../
  * names redis; a job created meanwhile is stored (Postgres is the truth) and runs once Redis
  * is back, enqueued by the reconciler.
  */
-
-/** No request may hang: supertest gives up (and the test fails) past this. */
-const ANSWER_WITHIN_MS = 8000;
 
 describe('Redis outage', () => {
   let redis: OwnRedis;
@@ -42,10 +39,7 @@ describe('Redis outage', () => {
   });
 
   it('runs jobs while Redis is up, and readiness says so', async () => {
-    const ready = await t.http().get('/health/ready');
-    expect({ status: ready.status, body: ready.body }).toEqual({
-      status: 200, body: { status: 'ok', dependencies: { postgres: { status: 'up' }, redis: { status: 'up' } } },
-    });
+    await expectReady(t);
     const created = await t.http().post('/services/agent-jobs').set(auth).send(jobBody());
     expect(created.status).toBe(201);
     await eventually(async () => (await getJob(created.body.data.job_id)).body.data.job_status === 'COMPLETED');
@@ -57,12 +51,7 @@ describe('Redis outage', () => {
     expect(toCancel.status).toBe(201);
     await proxy.cut(mode);
 
-    const live = await t.http().get('/health').timeout(ANSWER_WITHIN_MS);
-    expect({ status: live.status, body: live.body }).toEqual({ status: 200, body: { status: 'ok' } });
-    const ready = await t.http().get('/health/ready').timeout(ANSWER_WITHIN_MS);
-    expectUnavailable(ready);
-    expect(ready.body.dependencies).toEqual({ postgres: { status: 'up' }, redis: { status: 'down' } });
-    expect(ready.body.detail).toMatch(/redis/);
+    await expectLiveButNotReady(t, 'redis');
 
     // Postgres is the truth: the job is stored and answered; its Bull add fails in the background.
     const created = await t.http().post('/services/agent-jobs').set(auth).send(jobBody()).timeout(ANSWER_WITHIN_MS);
