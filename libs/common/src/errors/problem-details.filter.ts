@@ -15,7 +15,7 @@ interface Problem {
   dependencies?: DependencyStates;
 }
 
-/** Retry-After of every 503: about how long Postgres and Redis clients take to notice that a dependency is back. */
+/** Retry-After of every 503, in seconds: a short wait (both clients reconnect within about a second of their server being back). */
 export const RETRY_AFTER_SECONDS = 5;
 
 const CODE_BY_STATUS: Record<number, string> = {
