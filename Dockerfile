@@ -11,14 +11,17 @@ RUN chown node:node /app
 USER node
 
 # Dependencies first, so a source change does not reinstall them. Dev dependencies stay:
-# `npm run start:api` / `npm run start:worker` rebuild dist (prestart scripts), which needs tsc.
+# `npm run start:api` / `npm run start:worker` run scripts/build.js first (prestart), which finds
+# the image's build up to date and starts at once, but would need tsc were the sources changed.
 # npm ci, or npm install where npm ci refuses the lock file for lacking other platforms' optional
 # packages (@swc/core-*, msgpackr-extract-*): the same fallback as .ci/run.
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 
-# Only what the build reads (tsconfig.build.json: apps/ and libs/); never a local node_modules or dist.
+# Only what the build reads (scripts/build.js: apps/, libs/, tsconfig*, the lock file); never a
+# local node_modules, dist or .builds. dist is a symlink to .builds/<hash of those inputs>.
 COPY --chown=node:node tsconfig.json tsconfig.build.json ./
+COPY --chown=node:node scripts ./scripts
 COPY --chown=node:node apps ./apps
 COPY --chown=node:node libs ./libs
 RUN npm run build

@@ -2,7 +2,7 @@ import { INestApplication, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
-import { DomainError, KnownQueryParamsInterceptor, ProblemDetailsFilter, strictValidationPipe, toProblem } from '@app/common';
+import { DomainError, KnownQueryParamsInterceptor, ProblemDetailsFilter, sendProblem, strictValidationPipe, toProblem } from '@app/common';
 import { ApiModule, ApiModuleOptions } from './api.module';
 
 export const BODY_LIMIT = '1mb';
@@ -13,15 +13,13 @@ export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[
   // No id of ours holds a NUL byte, and Postgres cannot even compare one: such a path names nothing.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!/%00/.test(req.path)) return next();
-    const problem = toProblem(new DomainError(404, 'NOT_FOUND', 'No resource has this path'));
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(res, toProblem(new DomainError(404, 'NOT_FOUND', 'No resource has this path')));
   });
   app.use(json({ limit: BODY_LIMIT, type: ['application/json', 'application/*+json'] }));
   // Body parser errors (413, malformed JSON) happen before Nest routing: answer them as problem+json here.
   app.use((err: unknown, _req: Request, res: Response, next: NextFunction) => {
     if (!err) return next();
-    const problem = toProblem(err);
-    res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+    sendProblem(res, toProblem(err));
   });
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalInterceptors(new KnownQueryParamsInterceptor());

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { loadConfig } from '@app/common';
 import { logLevels } from './log-levels';
@@ -9,6 +10,7 @@ async function main() {
   const config = loadConfig();
   const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(), { logger: logLevels(config.LOG_LEVEL) });
   app.enableShutdownHooks();
+  new Logger('Main').log(`Agent Jobs worker running (process ${process.pid})`);
 }
 
 main().catch((err) => {

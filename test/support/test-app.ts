@@ -25,6 +25,8 @@ export interface TestApp {
 export interface TestAppOptions {
   withWorker?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** The app's DATABASE_URL from this file's database URL (e.g. through a TcpProxy); `db` stays on the direct one. */
+  databaseUrl?: (url: string) => string;
 }
 
 /** A fresh database (cloned from the migrated template) and queue prefix for one test file. */
@@ -60,7 +62,7 @@ export function testEnv(database: { url: string; prefix: string }, extra: NodeJS
 
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
-  const env = testEnv(database, options.env);
+  const env = testEnv({ ...database, url: options.databaseUrl?.(database.url) ?? database.url }, options.env);
   const app = await createApp({ env, withWorker: options.withWorker ?? true, logger: ['error'] });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -68,7 +70,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // The port is only known now: agents' callback URLs must point at this server.
   app.get(AppConfig).PUBLIC_URL = url;
   const db = new Pool({ connectionString: database.url, max: 3 });
-  const redis = new Redis(REDIS_URL);
+  const redis = new Redis(env.REDIS_URL ?? REDIS_URL);
   const tokens = app.get(TokenService);
   return {
     app, url, env, db, redis,

@@ -13,12 +13,17 @@ export interface RequiredAccess {
   allowTaskToken?: boolean;
 }
 
-/** passport-jwt, with every failure (missing, malformed, expired, bad signature) as our 401. */
+/**
+ * passport-jwt, with every failure of the token itself (missing, malformed, expired, bad
+ * signature; unknown or revoked record) as our 401. passport-jwt reports those as `info`;
+ * `err` is what our validate() threw: a DomainError, or a failure to read the token record
+ * (Postgres down), which is not the client's fault and goes to the filter as it is (503).
+ */
 @Injectable()
 export class JwtAuthGuard extends AuthGuard('jwt') {
   override handleRequest<T>(err: unknown, principal: T, info: unknown): T {
-    if (err instanceof DomainError) throw err;
-    if (err || !principal) {
+    if (err) throw err;
+    if (!principal) {
       const reason = info instanceof Error ? info.message : 'A valid bearer token is required';
       throw unauthorized(reason === 'No auth token' ? 'A bearer token is required' : `Invalid token: ${reason}`);
     }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import * as jwt from 'jsonwebtoken';
+import { LRUCache } from 'lru-cache';
 import { Repository } from 'typeorm';
 import { AppConfig, badRequest, DomainError, forbidden, newId, notFound } from '@app/common';
 import { Scopes } from './access-levels';
@@ -38,21 +39,37 @@ export const tokenView = (t: ApiTokenEntity) => ({
   revoked_at: t.revoked_at?.toISOString() ?? null,
 });
 
-interface CachedToken {
-  record: Promise<ApiTokenEntity | null>;
-  fetchedAt: number;
+/** A lookup's answer, `record: null` for an unknown token (lru-cache holds no null values). */
+interface TokenLookup {
+  record: ApiTokenEntity | null;
 }
+
+const CACHED_TOKENS = 10_000;
 
 /** Token records and the JWTs that name them. Used by the CLI and the ADMIN routes. */
 @Injectable()
 export class TokenService {
-  private readonly cache = new Map<string, CachedToken>();
+  /**
+   * Concurrent lookups of one token share its query (lru-cache's fetch); a failed lookup is
+   * not kept. ignoreFetchAbort: a lookup in flight when revoke() deletes the entry still
+   * answers its callers, and is not stored. None at TOKEN_CACHE_TTL_MS=0 (lru-cache's 0 is "forever").
+   */
+  private readonly cache?: LRUCache<string, TokenLookup>;
 
   constructor(
     private readonly config: AppConfig,
     @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
     @InjectRepository(OrgEntity) private readonly orgs: Repository<OrgEntity>,
-  ) {}
+  ) {
+    if (config.TOKEN_CACHE_TTL_MS > 0) {
+      this.cache = new LRUCache<string, TokenLookup>({
+        max: CACHED_TOKENS,
+        ttl: config.TOKEN_CACHE_TTL_MS,
+        ignoreFetchAbort: true,
+        fetchMethod: (id) => this.lookup(id),
+      });
+    }
+  }
 
   async issue(input: IssueTokenInput): Promise<IssuedToken> {
     if (!ORG_ID_PATTERN.test(input.orgId)) {
@@ -89,7 +106,7 @@ export class TokenService {
       record.revoked_at = new Date();
       await this.tokens.update({ id }, { revoked_at: record.revoked_at });
     }
-    this.cache.delete(id);
+    this.cache?.delete(id);
     return record;
   }
 
@@ -100,20 +117,15 @@ export class TokenService {
   async activeRecord(id: string): Promise<ApiTokenEntity> {
     // A JWT without a string `sub` names no record (TypeORM would read `where: {id: undefined}` as "any row").
     if (typeof id !== 'string' || !id) throw new DomainError(401, 'UNAUTHORIZED', 'Token names no token record');
-    const now = Date.now();
-    let entry = this.cache.get(id);
-    if (!entry || now - entry.fetchedAt >= this.config.TOKEN_CACHE_TTL_MS) {
-      // Concurrent requests of one token share the lookup (no burst of identical queries each TTL).
-      entry = { record: this.tokens.findOne({ where: { id } }), fetchedAt: now };
-      if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(id, entry);
-      const mine = entry;
-      entry.record.catch(() => { if (this.cache.get(id) === mine) this.cache.delete(id); });
-    }
-    const record = await entry.record;
+    const { record } = (this.cache ? await this.cache.fetch(id) : await this.lookup(id))!;
     if (!record) throw new DomainError(401, 'UNAUTHORIZED', 'Unknown token');
     if (record.revoked_at) throw new DomainError(401, 'UNAUTHORIZED', 'Token has been revoked');
-    if (record.expires_at && record.expires_at.getTime() <= now) throw new DomainError(401, 'UNAUTHORIZED', 'Token has expired');
+    if (record.expires_at && record.expires_at.getTime() <= Date.now()) throw new DomainError(401, 'UNAUTHORIZED', 'Token has expired');
     return record;
+  }
+
+  /** A database error propagates (the filter answers 503): only a token that is really not valid is a 401. */
+  private async lookup(id: string): Promise<TokenLookup> {
+    return { record: await this.tokens.findOne({ where: { id } }) };
   }
 }

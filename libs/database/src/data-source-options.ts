@@ -1,7 +1,12 @@
 import { DataSourceOptions } from 'typeorm';
 import { MIGRATIONS } from './migrations';
 
-export function dataSourceOptions(databaseUrl: string, poolSize: number): DataSourceOptions {
+/**
+ * `connectTimeoutMs` bounds both a new connection's connect and the wait for a free pooled one
+ * (pg-pool's connectionTimeoutMillis): with Postgres unreachable a request fails (503) after
+ * that long instead of hanging. 0: no bound (pg's default).
+ */
+export function dataSourceOptions(databaseUrl: string, poolSize: number, connectTimeoutMs = 0): DataSourceOptions {
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -9,6 +14,6 @@ export function dataSourceOptions(databaseUrl: string, poolSize: number): DataSo
     migrationsRun: false,
     migrations: MIGRATIONS,
     migrationsTableName: 'schema_migrations',
-    extra: { max: poolSize },
+    extra: { max: poolSize, connectionTimeoutMillis: connectTimeoutMs },
   };
 }

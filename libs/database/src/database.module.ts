@@ -13,7 +13,7 @@ import { runMigrationsLocked } from './run-migrations';
     TypeOrmModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        ...dataSourceOptions(config.DATABASE_URL, config.DB_POOL_SIZE),
+        ...dataSourceOptions(config.DATABASE_URL, config.DB_POOL_SIZE, config.DB_CONNECT_TIMEOUT_MS),
         autoLoadEntities: true,
       }),
       dataSourceFactory: async (options?: DataSourceOptions) => {

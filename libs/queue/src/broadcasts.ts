@@ -35,7 +35,7 @@ export class Broadcasts implements OnApplicationShutdown {
    * once Redis is back, which a hint can afford.
    */
   async publish(topic: string, payload: unknown): Promise<boolean> {
-    this.publisher ??= createRedis(this.config.REDIS_URL, { commandTimeout: PUBLISH_TIMEOUT_MS });
+    this.publisher ??= createRedis(this.config, { commandTimeout: PUBLISH_TIMEOUT_MS });
     try {
       await this.publisher.publish(this.channel(topic), JSON.stringify(payload));
       return true;
@@ -56,7 +56,7 @@ export class Broadcasts implements OnApplicationShutdown {
 
   private connection(): Redis {
     if (this.subscriber) return this.subscriber;
-    const sub = createRedis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
+    const sub = createRedis(this.config, { maxRetriesPerRequest: null });
     sub.on('message', (channel, message) => {
       let payload: unknown;
       try {

@@ -3,9 +3,9 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@app/common';
 import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from './queue-names';
 import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
-import { redisOptionsFromUrl } from './redis-connection';
+import { redisConnectionOptions } from './redis-connection';
 import { TaskQueue } from './task-queue';
-import { QueueClientPipelining } from './queue-client-pipelining';
+import { QueueCommandConnections } from './queue-command-connections';
 import { Broadcasts } from './broadcasts';
 import { JobAbortBus } from './job-abort.bus';
 
@@ -16,13 +16,13 @@ import { JobAbortBus } from './job-abort.bus';
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
         prefix: config.QUEUE_PREFIX,
-        redis: redisOptionsFromUrl(config.REDIS_URL),
+        redis: redisConnectionOptions(config),
         defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
       }),
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [QueueClientPipelining, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueCommandConnections, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
   exports: [BullModule, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

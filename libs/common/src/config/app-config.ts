@@ -53,6 +53,14 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
   DB_POOL_SIZE = 20;
 
+  /** Longest wait for a Postgres connection (a new one's connect, or a free pooled one); past it the request is a 503. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000)
+  DB_CONNECT_TIMEOUT_MS = 5000;
+
+  /** Connect timeout of each Redis connection, and the longest wait for a command's answer (not Bull's blocking reads). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000)
+  REDIS_TIMEOUT_MS = 5000;
+
   @Transform(toInt) @IsInt() @Min(0) @Max(5000)
   TOKEN_CACHE_TTL_MS = 2000;
 

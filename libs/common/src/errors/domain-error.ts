@@ -27,3 +27,16 @@ export const forbidden = (code: string, detail: string) => new DomainError(403, 
 export const conflict = (code: string, detail: string) => new DomainError(409, code, detail);
 export const unauthorized = (detail = 'A valid bearer token is required') =>
   new DomainError(401, 'UNAUTHORIZED', detail);
+
+/** Up or down, per dependency: what GET /health/ready reports. */
+export type DependencyStates = Record<string, { status: 'up' | 'down' }>;
+
+/**
+ * 503 SERVICE_UNAVAILABLE (the filter adds Retry-After): Postgres or Redis cannot be reached.
+ * `dependencies` names each one's state, for the readiness check.
+ */
+export class ServiceUnavailableError extends DomainError {
+  constructor(detail: string, readonly dependencies?: DependencyStates) {
+    super(503, 'SERVICE_UNAVAILABLE', detail);
+  }
+}

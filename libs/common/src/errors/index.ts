@@ -1,2 +1,3 @@
 export * from './domain-error';
+export * from './outage';
 export * from './problem-details.filter';

@@ -1,6 +1,6 @@
 import { BadRequestException, NotFoundException } from '@nestjs/common';
-import { DomainError } from './domain-error';
-import { toProblem } from './problem-details.filter';
+import { DomainError, ServiceUnavailableError } from './domain-error';
+import { sendProblem, toProblem } from './problem-details.filter';
 
 describe('toProblem', () => {
   it('maps a DomainError with its code and field errors', () => {
@@ -27,5 +27,58 @@ describe('toProblem', () => {
     const internal = toProblem(new Error('connection terminated: password=hunter2'));
     expect(internal).toMatchObject({ status: 500, code: 'INTERNAL_ERROR' });
     expect(JSON.stringify(internal)).not.toContain('hunter2');
+  });
+
+  describe('Postgres and Redis outages', () => {
+    const pgError = (message: string, code?: string) => Object.assign(new Error(message), code ? { code } : {});
+    const outages: Array<[string, unknown]> = [
+      ['pg connect refused', pgError('connect ECONNREFUSED 10.0.0.5:5432', 'ECONNREFUSED')],
+      ['a dropped pg connection', pgError('Connection terminated unexpectedly')],
+      ['pg-pool connect timeout', pgError('timeout exceeded when trying to connect')],
+      ['pg connect timeout', pgError('Connection terminated due to connection timeout')],
+      ['a broken pg client', pgError('Client has encountered a connection error and is not queryable')],
+      ['admin shutdown (57P01) inside a QueryFailedError', Object.assign(new Error('terminating connection due to administrator command'), { driverError: { code: '57P01' } })],
+      ['the database starting up (57P03)', pgError('the database system is starting up', '57P03')],
+      ['a connection exception (08006)', pgError('connection failure', '08006')],
+      ['too many connections (53300)', pgError('sorry, too many clients already', '53300')],
+      ['ioredis closed', new Error('Connection is closed.')],
+      ['ioredis retries exhausted', Object.assign(new Error('Reached the max retries per request limit (which is 1). Refer to "maxRetriesPerRequest" option for details.'), { name: 'MaxRetriesPerRequestError' })],
+      ['ioredis offline queue off', new Error("Stream isn't writeable and enableOfflineQueue options is false")],
+      ['an AggregateError of refused addresses', new AggregateError([pgError('connect ECONNREFUSED ::1:6379', 'ECONNREFUSED')], '')],
+      ['a wrapped cause', new Error('lookup failed', { cause: pgError('getaddrinfo EAI_AGAIN db', 'EAI_AGAIN') })],
+    ];
+
+    it.each(outages)('%s is 503 SERVICE_UNAVAILABLE without the driver message', (_label, err) => {
+      const p = toProblem(err);
+      expect(p).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', title: 'Service Unavailable' });
+      expect(p.detail).not.toMatch(/ECONN|EAI|10\.0\.0\.5|::1|terminat|Reached|Stream|sorry|starting/);
+    });
+
+    it('leaves errors Postgres answered (constraints, syntax) and plain bugs alone', () => {
+      expect(toProblem(pgError('duplicate key value violates unique constraint', '23505'))).toMatchObject({ status: 500 });
+      expect(toProblem(pgError('syntax error at or near "x"', '42601'))).toMatchObject({ status: 500 });
+      expect(toProblem(new TypeError("Cannot read properties of undefined (reading 'id')"))).toMatchObject({ status: 500 });
+    });
+
+    it('a ServiceUnavailableError carries the state of each dependency', () => {
+      const p = toProblem(new ServiceUnavailableError('Not ready: postgres is down', { postgres: { status: 'down' }, redis: { status: 'up' } }));
+      expect(p).toMatchObject({ status: 503, code: 'SERVICE_UNAVAILABLE', dependencies: { postgres: { status: 'down' }, redis: { status: 'up' } } });
+    });
+
+    it('every 503 answer says when to retry', () => {
+      const headers: Record<string, string> = {};
+      let status = 0;
+      const res = {
+        setHeader: (k: string, v: string) => { headers[k] = v; },
+        status(s: number) { status = s; return this; },
+        type() { return this; },
+        send() { return this; },
+      };
+      sendProblem(res as never, toProblem(new Error('Connection is closed.')));
+      expect(status).toBe(503);
+      expect(headers['Retry-After']).toMatch(/^[1-9][0-9]*$/);
+      sendProblem(res as never, toProblem(new DomainError(404, 'JOB_NOT_FOUND', 'x')));
+      expect(status).toBe(404);
+    });
   });
 });

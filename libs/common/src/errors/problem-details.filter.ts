@@ -1,7 +1,8 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import { STATUS_CODES } from 'node:http';
 import type { Response } from 'express';
-import { DomainError, FieldError } from './domain-error';
+import { DependencyStates, DomainError, FieldError, ServiceUnavailableError } from './domain-error';
+import { isOutage } from './outage';
 
 interface Problem {
   type: string;
@@ -10,7 +11,12 @@ interface Problem {
   detail: string;
   code: string;
   errors?: FieldError[];
+  /** Readiness only: each dependency's state. */
+  dependencies?: DependencyStates;
 }
+
+/** Retry-After of every 503, in seconds: a short wait (both clients reconnect within about a second of their server being back). */
+export const RETRY_AFTER_SECONDS = 5;
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -23,6 +29,7 @@ const CODE_BY_STATUS: Record<number, string> = {
   415: 'UNSUPPORTED_MEDIA_TYPE',
   422: 'UNPROCESSABLE_ENTITY',
   429: 'RATE_LIMITED',
+  503: 'SERVICE_UNAVAILABLE',
 };
 
 /** Errors raised by express' body parser before any handler runs. */
@@ -49,7 +56,12 @@ function fromDatabase(err: { driverError?: { code?: string }; code?: string }): 
 }
 
 export function toProblem(exception: unknown): Problem {
+  if (exception instanceof ServiceUnavailableError) {
+    return { ...problem(503, exception.code, exception.message), ...(exception.dependencies ? { dependencies: exception.dependencies } : {}) };
+  }
   if (exception instanceof DomainError) return problem(exception.status, exception.code, exception.message, exception.errors);
+  // Postgres or Redis unreachable: their messages (addresses, users) stay in the log.
+  if (isOutage(exception)) return problem(503, 'SERVICE_UNAVAILABLE', 'The database or the queue cannot be reached right now; retry later');
   const dataError = fromDatabase(exception as never);
   if (dataError) return dataError;
   const parsed = fromBodyParser(exception as { type?: string; status?: number });
@@ -63,6 +75,12 @@ export function toProblem(exception: unknown): Problem {
   return problem(HttpStatus.INTERNAL_SERVER_ERROR, 'INTERNAL_ERROR', 'An unexpected error occurred');
 }
 
+/** Writes a problem; a 503 says when to try again. */
+export function sendProblem(res: Response, body: Problem): void {
+  if (body.status === 503) res.setHeader('Retry-After', String(RETRY_AFTER_SECONDS));
+  res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+}
+
 /** Maps every error to RFC 9457 problem+json; never leaks stacks or database messages. */
 @Catch()
 export class ProblemDetailsFilter implements ExceptionFilter {
@@ -71,8 +89,10 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     const body = toProblem(exception);
-    if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
+    // An outage fails every request: one line each, not a stack.
+    if (body.status === 503) this.logger.warn(`503: ${exception instanceof Error ? exception.message : String(exception)}`);
+    else if (body.status >= 500) this.logger.error(exception instanceof Error ? exception.stack : String(exception));
     if (res.headersSent) return;
-    res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
+    sendProblem(res, body);
   }
 }

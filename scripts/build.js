@@ -1,0 +1,206 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * `npm run build` (and every prestart, precli, pretest, bench): compiles apps/, libs/ and bench/
+ * into dist/, safe to run from several processes at once (an API and two workers started
+ * together) while others already run from dist/.
+ *
+ * - Skips the build when dist/ was built from the same inputs (a hash of the sources,
+ *   tsconfig*, package-lock.json and this script).
+ * - One build at a time: an exclusive lock (a directory, made atomically). A waiting process
+ *   takes it over when its owner died (same host, pid gone) or stopped renewing it for
+ *   LOCK_STALE_MS (a crashed build in another container), so it never stays stuck.
+ * - Never touches a dist/ that runs: each build goes into a fresh .builds/<hash>/, and dist is a
+ *   symlink switched to it with rename(2), atomically. Node runs a program from the real path
+ *   behind the symlink, so a running process keeps its build. The KEEP_BUILDS newest builds
+ *   are kept; older ones are removed (a process started from those has loaded its modules long
+ *   ago: Nest loads them all at boot).
+ *
+ * Output goes to stderr, so `npm run --silent cli` prints only the CLI's JSON on stdout.
+ */
+const { spawn } = require('node:child_process');
+const crypto = require('node:crypto');
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '..');
+const BUILDS = path.join(ROOT, '.builds');
+const DIST = path.join(ROOT, 'dist');
+const LOCK = path.join(BUILDS, 'lock');
+const INPUTS = ['apps', 'libs', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js'];
+const LOCK_STALE_MS = 60_000;
+const LOCK_RENEW_MS = 5_000;
+const LOCK_WAIT_MS = 15 * 60_000;
+const KEEP_BUILDS = 3;
+
+const log = (message) => process.stderr.write(`[build] ${message}\n`);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the build reads (minus specs, which it skips), hashed: the name of its output. */
+function inputsHash() {
+  const hash = crypto.createHash('sha256');
+  const visit = (rel) => {
+    const abs = path.join(ROOT, rel);
+    let stat;
+    try {
+      stat = fs.statSync(abs);
+    } catch {
+      return; // bench/ is not in the Docker image, for one
+    }
+    if (stat.isDirectory()) {
+      for (const name of fs.readdirSync(abs).sort()) visit(path.join(rel, name));
+    } else if (stat.isFile() && !rel.endsWith('.spec.ts')) {
+      hash.update(`${rel}\0${stat.size}\0`).update(fs.readFileSync(abs));
+    }
+  };
+  for (const input of INPUTS) visit(input);
+  return hash.digest('hex').slice(0, 16);
+}
+
+const currentTarget = () => {
+  try {
+    return fs.readlinkSync(DIST);
+  } catch {
+    return null; // no dist yet, or a plain directory from before builds were switched
+  }
+};
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return err.code === 'EPERM';
+  }
+}
+
+/** The lock's owner died, or stopped renewing it. */
+function lockIsStale() {
+  try {
+    const owner = JSON.parse(fs.readFileSync(path.join(LOCK, 'owner.json'), 'utf8'));
+    if (owner.host === os.hostname() && !isAlive(owner.pid)) return true;
+  } catch {
+    // owner.json not written yet (the owner is between mkdir and write) or unreadable: go by age
+  }
+  try {
+    return Date.now() - fs.statSync(LOCK).mtimeMs > LOCK_STALE_MS;
+  } catch {
+    return false; // released meanwhile
+  }
+}
+
+async function acquireLock() {
+  const until = Date.now() + LOCK_WAIT_MS;
+  let told = false;
+  for (;;) {
+    try {
+      fs.mkdirSync(LOCK);
+      fs.writeFileSync(path.join(LOCK, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname() }));
+      return;
+    } catch (err) {
+      if (err.code !== 'EEXIST') throw err;
+    }
+    if (lockIsStale()) {
+      // Renamed away first: of several waiters breaking the same stale lock, one wins.
+      const aside = `${LOCK}.stale-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
+      try {
+        fs.renameSync(LOCK, aside);
+        fs.rmSync(aside, { recursive: true, force: true });
+        log('took over a lock its owner left behind');
+      } catch {
+        // another waiter moved it first
+      }
+      continue;
+    }
+    if (Date.now() > until) throw new Error(`gave up waiting for ${LOCK} (remove it if no build is running)`);
+    if (!told) log('another process is building; waiting for it');
+    told = true;
+    await sleep(200);
+  }
+}
+
+const releaseLock = () => fs.rmSync(LOCK, { recursive: true, force: true });
+
+/** Runs a node program to completion, its output on stderr. */
+function run(script, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: ROOT, stdio: ['ignore', 2, 2] });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (code === 0) resolve();
+      else reject(new Error(`${path.basename(script)} ${args.join(' ')} failed (${signal ?? `exit ${code}`})`));
+    });
+  });
+}
+
+async function compile(outDir) {
+  fs.rmSync(outDir, { recursive: true, force: true });
+  // Renewed while the compiler runs, so that waiters can tell a slow build from a dead one.
+  const renew = setInterval(() => {
+    const now = new Date();
+    try { fs.utimesSync(LOCK, now, now); } catch { /* released */ }
+  }, LOCK_RENEW_MS);
+  try {
+    await run(require.resolve('typescript/bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
+    await run(require.resolve('tsc-alias/dist/bin/index.js'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
+  } finally {
+    clearInterval(renew);
+  }
+}
+
+/** Points dist at .builds/<hash> in one rename(2): a reader sees the old build or the new one, never none. */
+function switchDist(hash) {
+  if (fs.existsSync(DIST) && !fs.lstatSync(DIST).isSymbolicLink()) {
+    // A dist/ directory from before builds were switched: moved aside whole, removed with the old builds.
+    fs.renameSync(DIST, path.join(BUILDS, `legacy-${Date.now()}`));
+  }
+  const link = `${DIST}.tmp-${process.pid}`;
+  fs.rmSync(link, { force: true });
+  fs.symlinkSync(path.join('.builds', hash), link);
+  fs.renameSync(link, DIST);
+}
+
+/** Keeps the KEEP_BUILDS newest builds (the current one always) and drops unfinished ones. */
+function removeOldBuilds(hash) {
+  const entries = fs.readdirSync(BUILDS)
+    .filter((name) => name !== 'lock' && !name.startsWith('lock.') && name !== hash)
+    .map((name) => ({ name, mtime: fs.lstatSync(path.join(BUILDS, name)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime);
+  const finished = entries.filter((e) => !e.name.includes('.tmp-'));
+  const unfinished = entries.filter((e) => e.name.includes('.tmp-'));
+  // Under the lock no other build runs, so an unfinished one is left over from a crash.
+  for (const e of [...finished.slice(KEEP_BUILDS - 1), ...unfinished]) {
+    fs.rmSync(path.join(BUILDS, e.name), { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const hash = inputsHash();
+  if (currentTarget() === path.join('.builds', hash)) return; // up to date: no lock needed
+  fs.mkdirSync(BUILDS, { recursive: true });
+  await acquireLock();
+  try {
+    if (currentTarget() === path.join('.builds', hash)) return; // built while we waited
+    const out = path.join(BUILDS, hash);
+    if (!fs.existsSync(out)) {
+      log(`compiling into .builds/${hash}`);
+      const tmp = `${out}.tmp-${process.pid}`;
+      await compile(tmp);
+      fs.renameSync(tmp, out);
+    }
+    switchDist(hash);
+    // The build's mtime says when it became current: the newest are kept.
+    const now = new Date();
+    fs.utimesSync(out, now, now);
+    removeOldBuilds(hash);
+    log(`dist -> .builds/${hash}`);
+  } finally {
+    releaseLock();
+  }
+}
+
+main().catch((err) => {
+  log(err.message);
+  process.exit(1);
+});

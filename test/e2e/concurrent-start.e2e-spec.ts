@@ -1,0 +1,128 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { freePort } from '../support/free-port';
+import { createTestDatabase, eventually, newOrg, testEnv } from '../support/test-app';
+import { REDIS_URL } from '../support/test-env';
+
+/**
+ * The README's scale-out, from a clean checkout (no dist/): one API, two workers and a CLI call
+ * started at the same moment with npm, as an operator would. Each runs the build first
+ * (prestart/precli); exactly one compiles, the others wait for it, and all come up.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+/** Not part of a checkout: build output, dependencies (linked instead), local leftovers. */
+const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', '.builds', 'coverage', 'bench-profiles', '.env']);
+
+/** The working tree as it is (committed or not), without build output; node_modules linked. */
+function cleanCheckout(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'agent-jobs-checkout-'));
+  for (const name of readdirSync(ROOT)) {
+    if (!NOT_COPIED.has(name)) cpSync(join(ROOT, name), join(dir, name), { recursive: true, filter: (src) => !src.endsWith('.log') });
+  }
+  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
+  return dir;
+}
+
+interface Started {
+  name: string;
+  child: ChildProcess;
+  output: string;
+  exited: Promise<number | null>;
+}
+
+describe('concurrent starts from a clean checkout', () => {
+  let dir: string | undefined;
+  const started: Started[] = [];
+  let prefix: string | undefined;
+
+  /** npm in its own process group (npm, its shell, node), so that SIGTERM reaches all of them. */
+  function npm(name: string, args: string[], env: NodeJS.ProcessEnv): Started {
+    const child = spawn('npm', args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc: Started = { name, child, output: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
+    child.stdout!.setEncoding('utf8').on('data', (d: string) => { proc.output += d; });
+    child.stderr!.setEncoding('utf8').on('data', (d: string) => { proc.output += d; });
+    started.push(proc);
+    return proc;
+  }
+
+  async function stop(proc: Started): Promise<void> {
+    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
+    try {
+      process.kill(-proc.child.pid!, 'SIGTERM');
+    } catch {
+      return; // the group is gone already
+    }
+    const timer = setTimeout(() => { try { process.kill(-proc.child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 15_000);
+    await proc.exited;
+    clearTimeout(timer);
+  }
+
+  afterAll(async () => {
+    await Promise.all(started.map(stop));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (prefix) {
+      const redis = new Redis(REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+    }
+  }, 60_000);
+
+  it('an API, two workers and a CLI call start together: one build, all come up, a job completes', async () => {
+    dir = cleanCheckout();
+    const database = await createTestDatabase();
+    prefix = database.prefix;
+    const port = await freePort();
+    // A shell's environment, not the one npm test runs jest in.
+    const shell = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && k !== 'INIT_CWD'));
+    const env = { ...shell, ...testEnv(database, { PORT: String(port), LOG_LEVEL: 'log' }) };
+    const org = newOrg('scale-out');
+
+    npm('api', ['run', 'start:api'], env);
+    const workers = [npm('worker 1', ['run', 'start:worker'], env), npm('worker 2', ['run', 'start:worker'], env)];
+    const cli = npm('cli', ['run', '--silent', 'cli', '--', 'token', 'create', '--org', org, '--access', 'SERVICES:WRITE'], env);
+
+    const describeAll = () => started.map((p) => `--- ${p.name} (exit ${p.child.exitCode}):\n${p.output.slice(-2000)}`).join('\n');
+    const cliCode = await cli.exited;
+    if (cliCode !== 0) throw new Error(`the CLI failed:\n${describeAll()}`);
+    // --silent: stdout is the token JSON alone (the build reports on stderr, mixed in `output` here).
+    const jsonLine = cli.output.split('\n').find((line) => line.startsWith('{'));
+    const { token } = JSON.parse(jsonLine!) as { token: string };
+    expect(token.split('.')).toHaveLength(3);
+
+    await eventually(async () => {
+      if (started.some((p) => p !== cli && p.child.exitCode !== null)) throw new Error(`a process exited:\n${describeAll()}`);
+      const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
+      return ready?.status === 200 && workers.every((w) => w.output.includes('Agent Jobs worker running'));
+    }, 150_000, 250);
+
+    const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
+    const base = `http://127.0.0.1:${port}/services`;
+    const jobType = await fetch(`${base}/job-types`, { method: 'POST', headers: auth, body: JSON.stringify({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } }) });
+    expect(jobType.status).toBe(201);
+    const created = await fetch(`${base}/agent-jobs`, {
+      method: 'POST', headers: auth,
+      body: JSON.stringify({ target_channel: { org_id: org, platform: 'slack', code: 'C0SCALE1' }, job_type_id: 'echo', params: { started: 'together' } }),
+    });
+    expect(created.status).toBe(201);
+    const jobId = ((await created.json()) as { data: { job_id: string } }).data.job_id;
+    const done = await eventually(async () => {
+      const job = ((await (await fetch(`${base}/agent-jobs/${jobId}`, { headers: auth })).json()) as { data: { job_status: string; result: unknown } }).data;
+      return job.job_status === 'COMPLETED' && job;
+    }, 20_000, 100);
+    expect(done.result).toEqual({ started: 'together' });
+
+    // One compile for four starts; dist is the symlink to it.
+    const compiled = started.flatMap((p) => p.output.match(/compiling into \S+/g) ?? []);
+    expect(compiled).toHaveLength(1);
+    expect(lstatSync(join(dir, 'dist')).isSymbolicLink()).toBe(true);
+    expect(readdirSync(join(dir, '.builds'))).toEqual([readlinkSync(join(dir, 'dist')).replace(/^\.builds\//, '')]);
+    expect(started.filter((p) => p !== cli).map((p) => p.child.exitCode)).toEqual([null, null, null]);
+
+    await Promise.all(started.map(stop));
+  }, 240_000);
+});
