@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
 import { badRequest, conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
@@ -22,6 +22,12 @@ export interface CreateJobRequest {
   idempotencyKey?: string;
   /** Recorded as the creator instead of the caller's token, e.g. `schedule:<id>` for a schedule's fire. */
   actor?: string;
+  /**
+   * Runs in the transaction that stores the job, after its rows: what must commit with the job
+   * or not at all (a schedule records its fire, and refuses if it was deleted meanwhile). A throw
+   * stores nothing and rejects the create with that error. Not called for a replay.
+   */
+  inTransaction?: (em: EntityManager, job: JobRow) => Promise<void>;
 }
 
 export interface CreateJobResult {
@@ -82,7 +88,7 @@ export class JobsCreateService {
     const insert = await this.insertJob({
       jobId, taskId, orgId: caller.orgId, status, runAt, now, config, body,
       actor: req.actor ?? actorOf(caller), idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
-    });
+    }, req.inTransaction);
     if (!insert) {
       // Another request with the same key won the race: answer as its replay.
       const replay = await this.findReplay(caller.orgId, req.idempotencyKey!, requestHash!);
@@ -94,22 +100,25 @@ export class JobsCreateService {
     return { job: insert, taskId, replayed: false };
   }
 
-  private async insertJob(p: NewJob): Promise<JobRow | null> {
-    if (!p.idempotency) return this.inserts.run(p);
+  private async insertJob(p: NewJob, inTransaction?: CreateJobRequest['inTransaction']): Promise<JobRow | null> {
+    if (!p.idempotency && !inTransaction) return this.inserts.run(p);
 
     return this.db.transaction(async (em) => {
       const [job] = await em.query(INSERT_JOBS_SQL, insertParams([p]));
       if (!job) throw parentTerminal(p.body.parent_job_id!);
-      // Takes the key unless a live (unexpired) record holds it; an expired one is replaced.
-      const claimed = await em.query(
-        `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
-         VALUES ($1, $2, $3, $4, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
-         ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
-         WHERE idempotency_keys.expires_at <= now()
-         RETURNING job_id`,
-        [p.orgId, p.idempotency!.key, p.idempotency!.hash, p.jobId],
-      );
-      if (!claimed.length) throw new KeyTaken();
+      if (p.idempotency) {
+        // Takes the key unless a live (unexpired) record holds it; an expired one is replaced.
+        const claimed = await em.query(
+          `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
+           VALUES ($1, $2, $3, $4, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
+           ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
+           WHERE idempotency_keys.expires_at <= now()
+           RETURNING job_id`,
+          [p.orgId, p.idempotency.key, p.idempotency.hash, p.jobId],
+        );
+        if (!claimed.length) throw new KeyTaken();
+      }
+      await inTransaction?.(em, job as JobRow);
       return job as JobRow;
     }).catch((err) => {
       if (err instanceof KeyTaken) return null;

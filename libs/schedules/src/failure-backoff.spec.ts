@@ -1,4 +1,4 @@
-import { FailureBackoff } from './failure-backoff';
+import { FailureBackoff, failureDelayMs } from './failure-backoff';
 
 describe('FailureBackoff', () => {
   afterEach(() => jest.useRealTimers());
@@ -15,5 +15,20 @@ describe('FailureBackoff', () => {
     b.succeeded('s1');
     expect(b.blocked()).toEqual([]);
     expect(b.failed('s1')).toBe(1000);
+  });
+
+  it('forgets an id a full max delay after its block ended: the count starts again', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    const b = new FailureBackoff(1000, 5000);
+    expect([b.failed('s1'), b.failed('s1')]).toEqual([1000, 2000]);
+    jest.setSystemTime(1_000_000 + 2000 + 4999);
+    expect(b.failed('s1')).toBe(4000); // still remembered
+    jest.setSystemTime(1_000_000 + 2000 + 4999 + 4000 + 5001);
+    expect(b.blocked()).toEqual([]);
+    expect(b.failed('s1')).toBe(1000);
+  });
+
+  it('the delay formula: doubling from the base, capped', () => {
+    expect([1, 2, 3, 4, 30].map((n) => failureDelayMs(n, 500, 3000))).toEqual([500, 1000, 2000, 3000, 3000]);
   });
 });
