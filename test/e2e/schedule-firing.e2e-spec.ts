@@ -1,33 +1,21 @@
 import { lastParis9, nextParis9, parisWallClock } from '../support/paris-time';
-import { fakeScheduleClock, runsOf, startScheduleWorkers, ScheduleWorkers } from '../support/schedule-workers';
+import { fakeScheduleClock, runsOf, ScheduledJob, scheduleKit, startScheduleWorkers, ScheduleWorkers } from '../support/schedule-workers';
 import { SlackServer, startSlackServer } from '../support/slack-server';
-import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Firing schedules: on time, exactly once with two worker processes, pause/resume, missed fires,
- * DST, crash recovery. Firing time is a fake clock the tests move, and the tests drive the firing
+ * DST, the daily report use case (crash and failure recovery: schedule-recovery.e2e-spec.ts). Firing time is a fake clock the tests move, and the tests drive the firing
  * passes (support/schedule-workers.ts), so no test waits for a real cron boundary; "nothing more
  * fires" is a pass that ran, awaited, at a later time. Each test has its own org and sets the clock.
  */
 const POLL_MS = 250;
 const LOOKAHEAD_MS = 2 * POLL_MS;
 
-interface JobRowLite {
-  id: string;
-  status: string;
-  scheduled_at: Date;
-  started_at: Date | null;
-  created_at: Date;
-  created_by: string;
-  job_type_id: string;
-  metadata: { schedule_id: string; fire_at: string; catch_up: boolean } & Record<string, unknown>;
-  result: Record<string, unknown> | null;
-}
-
 type Runs = Awaited<ReturnType<typeof runsOf>>;
 
 /** Every fire time has exactly one job, and every job is its run's job. */
-function expectOneJobPerFire(runs: Runs, jobs: JobRowLite[]): void {
+function expectOneJobPerFire(runs: Runs, jobs: ScheduledJob[]): void {
   const fireTimes = jobs.map((j) => j.metadata.fire_at);
   expect(new Set(fireTimes).size).toBe(fireTimes.length);
   expect(runs.map((r) => r.fire_at.toISOString())).toEqual(fireTimes);
@@ -57,41 +45,7 @@ describe('schedule firing', () => {
     await slack?.close();
   });
 
-  async function tenant() {
-    const org = newOrg('schf');
-    const auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
-    await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } }).expect(201);
-    const echoJob = (extra: Record<string, unknown> = {}) => ({
-      target_channel: { org_id: org, platform: 'slack', code: 'C0SCHED1' }, job_type_id: 'echo', params: { hello: 'schedule' }, ...extra,
-    });
-    const create = async (body: Record<string, unknown>) => {
-      const res = await t.http().post('/services/schedules').set(auth).send({ timezone: 'UTC', job: echoJob(), ...body });
-      expect(res.status).toBe(201);
-      return res.body.data as { id: string; next_run_at: string | null };
-    };
-    const view = async (id: string) => (await t.http().get(`/services/schedules/${id}`).set(auth)).body.data;
-    return { org, auth, echoJob, create, view };
-  }
-
-  async function jobsOf(scheduleId: string): Promise<JobRowLite[]> {
-    const { rows } = await t.db.query(
-      `SELECT id, status, scheduled_at, started_at, created_at, created_by, job_type_id, metadata, result FROM jobs
-       WHERE metadata->>'schedule_id' = $1 ORDER BY metadata->>'fire_at', created_at`,
-      [scheduleId],
-    );
-    return rows;
-  }
-  const dueAt = (id: string, at: number | Date) => t.db.query(`UPDATE schedules SET enabled = true, next_run_at = $2 WHERE id = $1`, [id, new Date(at)]);
-  /** Drives passes (both workers at once) until the fire of `at` has its job (or its error). */
-  const fired = (id: string, at: number | Date) => eventually(async () => {
-    await workers.pass();
-    const run = (await runsOf(t, id)).find((r) => r.fire_at.getTime() === new Date(at).getTime());
-    return run && (run.job_id !== null || run.error !== null) ? run : undefined;
-  });
-  const completed = (id: string, n: number) => eventually(async () => {
-    const jobs = await jobsOf(id);
-    return jobs.length === n && jobs.every((j) => j.status === 'COMPLETED') && jobs;
-  }, 10_000, 100);
+  const { tenant, jobsOf, dueAt, fired, completed } = scheduleKit(() => t, () => workers);
 
   it('a 6-field cron every 2 s: one job per fire time, created ahead of it, scheduled at it, COMPLETED', async () => {
     const { auth, create, view } = await tenant();
@@ -252,47 +206,6 @@ describe('schedule firing', () => {
     await workers.pass();
     expect(await runsOf(t, s.id)).toHaveLength(1);
     expect(await jobsOf(s.id)).toHaveLength(0);
-  });
-
-  /** What a worker that died after taking a fire leaves: the run pending until the lease ends, the schedule advanced. */
-  async function takenByADeadWorker(scheduleId: string, fireAt: number, leaseMs: number) {
-    await t.db.query(`INSERT INTO schedule_runs (schedule_id, fire_at, catch_up, retry_at) VALUES ($1, $2, false, $3)`,
-      [scheduleId, new Date(fireAt), new Date(fireAt + leaseMs)]);
-    await t.db.query(`UPDATE schedules SET last_run_at = $2 WHERE id = $1`, [scheduleId, new Date(fireAt)]);
-  }
-
-  it('a fire whose worker died before creating the job is taken over once its lease ends: one job', async () => {
-    const { create, view } = await tenant();
-    const s = await create({ cron: '0 0 1 1 *' });
-    const fireAt = Date.UTC(2026, 5, 5, 9, 0, 0);
-    await takenByADeadWorker(s.id, fireAt, 60_000);
-    // Within the lease, nobody takes it over.
-    clock.set(fireAt + 30_000);
-    await workers.pass();
-    expect((await runsOf(t, s.id)).map((r) => r.job_id)).toEqual([null]);
-    clock.set(fireAt + 60_000);
-    const run = await fired(s.id, fireAt);
-    const [job] = await completed(s.id, 1);
-    expect(run).toMatchObject({ job_id: job.id, error: null, retry_at: null });
-    expect(job.metadata).toEqual({ schedule_id: s.id, fire_at: new Date(fireAt).toISOString(), catch_up: false });
-    expect((await view(s.id)).last_job_id).toBe(job.id);
-  });
-
-  it('a fire whose worker died after creating the job finds that job instead of creating another', async () => {
-    const { auth, echoJob, create, view } = await tenant();
-    const s = await create({ cron: '0 0 1 1 *' });
-    const fireAt = Date.UTC(2026, 5, 6, 9, 0, 0);
-    const iso = new Date(fireAt).toISOString();
-    await takenByADeadWorker(s.id, fireAt, 60_000);
-    // Its job, created under the fire's idempotency key, but not recorded on the run.
-    const crashed = await t.http().post('/services/agent-jobs').set(auth).set('Idempotency-Key', `schedule:${s.id}:${iso}`)
-      .send({ ...echoJob(), scheduled_at: iso, metadata: { schedule_id: s.id, fire_at: iso, catch_up: false } });
-    expect(crashed.status).toBe(201);
-    clock.set(fireAt + 60_000);
-    const run = await fired(s.id, fireAt);
-    expect(run).toMatchObject({ job_id: crashed.body.data.job_id, error: null, retry_at: null });
-    expect((await jobsOf(s.id)).map((j) => j.id)).toEqual([crashed.body.data.job_id]);
-    expect((await view(s.id)).last_job_id).toBe(crashed.body.data.job_id);
   });
 
   it('the daily jobs report at 09:00 Europe/Paris to a Slack channel', async () => {

@@ -1,6 +1,6 @@
 import { Client } from 'pg';
-import { fakeScheduleClock, runsOf, startScheduleWorkers, ScheduleWorkers } from '../support/schedule-workers';
-import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { fakeScheduleClock, runsOf, scheduleKit, startScheduleWorkers, ScheduleWorkers } from '../support/schedule-workers';
+import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 /**
  * A schedule's fire creates its job outside the schedule's row lock, and a DELETE or a pause
@@ -23,19 +23,15 @@ describe('schedules: fires racing DELETE and pause', () => {
     await t?.close();
   });
 
+  const kit = scheduleKit(() => t, () => workers!);
+  const { jobsOf, dueAt } = kit;
+  /** A fresh org; `schedule` creates an echo schedule whose jobs go to the Slack channel `code`. */
   async function tenant() {
-    const org = newOrg('schrace');
-    const auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
-    await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } }).expect(201);
-    const schedule = async (code: string, cron = '0 0 1 1 *') => (await t.http().post('/services/schedules').set(auth).send({
-      cron, timezone: 'UTC', job: { target_channel: { org_id: org, platform: 'slack', code }, job_type_id: 'echo' },
-    }).expect(201)).body.data.id as string;
+    const { org, auth, echoJob, create } = await kit.tenant();
+    const schedule = async (code: string, cron = '0 0 1 1 *') =>
+      (await create({ cron, job: echoJob({ target_channel: { org_id: org, platform: 'slack', code } }) })).id;
     return { org, auth, schedule };
   }
-
-  const jobsOf = async (scheduleId: string) =>
-    (await t.db.query(`SELECT id, created_at FROM jobs WHERE metadata->>'schedule_id' = $1 ORDER BY created_at`, [scheduleId])).rows as Array<{ id: string; created_at: Date }>;
-  const dueAt = (scheduleId: string, at: Date) => t.db.query(`UPDATE schedules SET next_run_at = $2 WHERE id = $1`, [scheduleId, at]);
 
   /**
    * Holds the row lock of the org's channel `code` (FOR UPDATE in an open transaction): a
