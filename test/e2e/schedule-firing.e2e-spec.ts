@@ -191,7 +191,10 @@ describe('schedule firing', () => {
     const { auth, echoJob, create, view } = await tenant();
     await t.http().post('/services/job-types').set(auth).send({ id: 'doomed', name: 'Doomed', executor: { type: 'builtin', name: 'echo' } }).expect(201);
     const s = await create({ cron: '0 0 1 1 *', job: echoJob({ job_type_id: 'doomed' }) });
+    // Paused, its job type can be deleted (an enabled schedule keeps it); resuming does not check it.
+    await t.http().patch(`/services/schedules/${s.id}`).set(auth).send({ enabled: false }).expect(200);
     await t.http().delete('/services/job-types/doomed').set(auth).expect(200);
+    await t.http().patch(`/services/schedules/${s.id}`).set(auth).send({ enabled: true }).expect(200);
     const fireAt = Date.UTC(2026, 5, 4, 8, 0, 0);
     await dueAt(s.id, fireAt);
     clock.set(fireAt - LOOKAHEAD_MS / 2);
