@@ -10,7 +10,6 @@ import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
  * whose Bull job was never queued (or that Redis lost) is re-queued by the reconciler.
  */
 const ENV = { WEBHOOK_BACKOFF_BASE_MS: '200', WEBHOOK_TIMEOUT_MS: '1000' };
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('observers: nothing is lost without a worker, or with several', () => {
   let t: TestApp;
@@ -46,7 +45,9 @@ describe('observers: nothing is lost without a worker, or with several', () => {
     const waiting = await Promise.all(Array.from({ length: 10 }, (_, i) => create({ params: { i } })));
     const outbox = await t.db.query(`SELECT count(*)::int AS n FROM job_events WHERE job_id = $1 AND NOT dispatched`, [canceled]);
     expect(outbox.rows[0].n).toBe(1);
-    await sleep(300);
+    // Nothing was sent, and nothing can be: a send needs a delivery row, and only a worker plans them.
+    const planned = await t.db.query(`SELECT count(*)::int AS n FROM webhook_deliveries WHERE org_id = $1`, [org]);
+    expect(planned.rows[0].n).toBe(0);
     expect(rx.forPath(cb.path)).toEqual([]);
 
     // A delivery committed by a dispatcher that died before queuing it (or whose Bull job Redis lost).
@@ -62,10 +63,21 @@ describe('observers: nothing is lost without a worker, or with several', () => {
       workers.push(await NestFactory.createApplicationContext(WorkerModule.forRoot(t.env), { logger: ['error'] }));
     }
     const expected = 1 + waiting.length + 1;
-    await eventually(async () => rx.forPath(cb.path).length >= expected, 15_000);
-    await sleep(800);
+    // Done when every event is planned and every delivery settled: a settled delivery is never
+    // sent again, and each send is an attempt row written before it, so nothing more can arrive.
+    const attempts = await eventually(async () => {
+      const { rows: [r] } = await t.db.query(
+        `SELECT count(*) FILTER (WHERE status = 'PENDING')::int AS open, count(*)::int AS n,
+                (SELECT count(*)::int FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.org_id = $1) AS attempts,
+                (SELECT count(*)::int FROM job_events WHERE org_id = $1 AND NOT dispatched) AS outbox
+         FROM webhook_deliveries WHERE org_id = $1`,
+        [org],
+      );
+      return r.n === expected && r.open === 0 && r.outbox === 0 && r.attempts;
+    }, 15_000);
     const got = rx.forPath(cb.path);
     expect(got).toHaveLength(expected);
+    expect(attempts).toBe(expected);
     expect(got.every((r) => r.verified)).toBe(true);
     expect(new Set(got.map((r) => r.webhookId)).size).toBe(expected);
     const byJob = (id: string) => got.filter((r) => r.body!.data.job_id === id).map((r) => r.type);

@@ -132,7 +132,9 @@ describe('Slack delivery', () => {
 
     expect(job.job_status).toBe('COMPLETED');
     expect(job.delivery).toEqual({ status: 'FAILED', platform: 'slack', channel, ts: null, attempts: 1, error: { code, message: expect.stringContaining(slackError) } });
-    await new Promise((r) => setTimeout(r, 600)); // a retry (backoff 200 ms) would show by now
+    // The post is FAILED after one claim: a FAILED post is never claimed (nor sent) again.
+    const { rows: posts } = await t.db.query(`SELECT status, attempts FROM channel_posts WHERE job_id = $1`, [created.job_id]);
+    expect(posts).toEqual([{ status: 'FAILED', attempts: 1 }]);
     expect(slack.callsOf('chat.postMessage', channel)).toHaveLength(1);
     expect(slack.messagesIn(channel)).toHaveLength(0);
     expect(await deliveryEvents(admin, created.job_id)).toEqual([

@@ -121,7 +121,9 @@ describe('webhook channels', () => {
   it('a 4xx answer fails the delivery at once (WEBHOOK_REJECTED)', async () => {
     receiver.script('/rejected', 404);
     const job = await runJob('/rejected');
-    await new Promise((r) => setTimeout(r, 500));
+    // The post is FAILED after one claim: a FAILED post is never claimed (nor sent) again.
+    const { rows: posts } = await t.db.query(`SELECT status, attempts FROM channel_posts WHERE job_id = $1`, [job.job_id]);
+    expect(posts).toEqual([{ status: 'FAILED', attempts: 1 }]);
     expect(receiver.at('/rejected')).toHaveLength(1);
     expect(job.delivery).toMatchObject({ status: 'FAILED', attempts: 1, error: { code: 'WEBHOOK_REJECTED', message: 'HTTP 404: the receiver refused the request' } });
     const events = (await t.http().get(`/services/agent-jobs/${job.job_id}/events`).set(auth)).body.data;

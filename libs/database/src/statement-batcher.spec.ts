@@ -36,6 +36,17 @@ describe('StatementBatcher', () => {
     expect(calls).toEqual([[1, 2, 3], [1], [2], [3]]);
   });
 
+  it('an Error in an item\'s place rejects that call only, without rerunning the batch', async () => {
+    const calls: number[][] = [];
+    const batcher = new StatementBatcher<number, number>(async (items) => {
+      calls.push([...items]);
+      return items.map((i) => (i === 2 ? new Error('refused 2') : i * 10));
+    });
+    const settled = await Promise.allSettled([1, 2, 3].map((i) => batcher.run(i)));
+    expect(settled.map((s) => (s.status === 'fulfilled' ? s.value : (s.reason as Error).message))).toEqual([10, 'refused 2', 30]);
+    expect(calls).toEqual([[1, 2, 3]]);
+  });
+
   it('rejects a lone call with its own error', async () => {
     const batcher = new StatementBatcher<number, number>(async () => {
       throw new Error('down');

@@ -19,14 +19,15 @@ export interface StatementBatcherOptions<I> {
  * trip costs more CPU in socket writes than the SQL itself (docs/benchmarks.md), so one
  * statement for N jobs is where the throughput comes from.
  *
- * `runMany` answers one result per input, in order. If it throws (one bad row, a deadlock
- * between two batches), each item is run again alone, so one caller's failure never
- * becomes another's.
+ * `runMany` answers one result per input, in order; an Error in an item's place rejects that
+ * item's call alone (a row the statement refused for its own reason). If it throws (one bad
+ * row, a deadlock between two batches), each item is run again alone, so one caller's failure
+ * never becomes another's.
  */
 export class StatementBatcher<I, O> {
   private readonly loader: DataLoader<I, O>;
 
-  constructor(private readonly runMany: (items: readonly I[]) => Promise<O[]>, options: StatementBatcherOptions<I> = {}) {
+  constructor(private readonly runMany: (items: readonly I[]) => Promise<Array<O | Error>>, options: StatementBatcherOptions<I> = {}) {
     const { conflictKey } = options;
     this.loader = new DataLoader<I, O>(
       async (items) => {

@@ -219,9 +219,11 @@ export class JobTransitionsRepository {
    * unfinished descendant (reason `parent canceled: <reason>`), with their open tasks, so a
    * crash can never leave a canceled parent with running subjobs. Returns what it found so
    * the caller can tell 404 / 403 / 409 apart, and each canceled job with its task ids.
+   * The job is locked first, in its own statement: the tree is then read after every subjob
+   * insert holding that lock (FOR KEY SHARE, jobs-create.service.ts) has committed.
    */
   async cancel(jobId: string, orgId: string, reason: string | null, actor: string) {
-    const rows = await this.db.query(
+    const rows = await this.db.transaction(async (em) => (await em.query(`SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]), em.query(
       `WITH RECURSIVE tree AS (
          SELECT id, 0 AS depth FROM jobs WHERE id = $1
          UNION ALL
@@ -253,7 +255,7 @@ export class JobTransitionsRepository {
                 FROM job JOIN upd ON upd.id = job.id), '[]'::json) AS canceled_jobs
        FROM root`,
       [jobId, orgId, reason, actor],
-    );
+    )));
     if (!rows.length) return { found: false as const };
     const r = rows[0];
     const jobs = (r.canceled_jobs as Array<{ id: string; previous_status: JobStatus; task_ids: string[] }>)

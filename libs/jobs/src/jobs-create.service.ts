@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
 import { conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
@@ -22,6 +22,12 @@ export interface CreateJobRequest {
   idempotencyKey?: string;
   /** Recorded as the creator instead of the caller's token, e.g. `schedule:<id>` for a schedule's fire. */
   actor?: string;
+  /**
+   * Runs in the transaction that stores the job, after its rows: what must commit with the job
+   * or not at all (a schedule records its fire, and refuses if it was deleted meanwhile). A throw
+   * stores nothing and rejects the create with that error. Not called for a replay.
+   */
+  inTransaction?: (em: EntityManager, job: JobRow) => Promise<void>;
 }
 
 export interface CreateJobResult {
@@ -82,7 +88,7 @@ export class JobsCreateService {
     const insert = await this.insertJob({
       jobId, taskId, orgId: caller.orgId, status, runAt, now, config, body,
       actor: req.actor ?? actorOf(caller), idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
-    });
+    }, req.inTransaction);
     if (!insert) {
       // Another request with the same key won the race: answer as its replay.
       const replay = await this.findReplay(caller.orgId, req.idempotencyKey!, requestHash!);
@@ -94,21 +100,25 @@ export class JobsCreateService {
     return { job: insert, taskId, replayed: false };
   }
 
-  private async insertJob(p: NewJob): Promise<JobRow | null> {
-    if (!p.idempotency) return this.inserts.run(p);
+  private async insertJob(p: NewJob, inTransaction?: CreateJobRequest['inTransaction']): Promise<JobRow | null> {
+    if (!p.idempotency && !inTransaction) return this.inserts.run(p);
 
     return this.db.transaction(async (em) => {
       const [job] = await em.query(INSERT_JOBS_SQL, insertParams([p]));
-      // Takes the key unless a live (unexpired) record holds it; an expired one is replaced.
-      const claimed = await em.query(
-        `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
-         VALUES ($1, $2, $3, $4, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
-         ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
-         WHERE idempotency_keys.expires_at <= now()
-         RETURNING job_id`,
-        [p.orgId, p.idempotency!.key, p.idempotency!.hash, p.jobId],
-      );
-      if (!claimed.length) throw new KeyTaken();
+      if (!job) throw parentTerminal(p.body.parent_job_id!);
+      if (p.idempotency) {
+        // Takes the key unless a live (unexpired) record holds it; an expired one is replaced.
+        const claimed = await em.query(
+          `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
+           VALUES ($1, $2, $3, $4, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
+           ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
+           WHERE idempotency_keys.expires_at <= now()
+           RETURNING job_id`,
+          [p.orgId, p.idempotency.key, p.idempotency.hash, p.jobId],
+        );
+        if (!claimed.length) throw new KeyTaken();
+      }
+      await inTransaction?.(em, job as JobRow);
       return job as JobRow;
     }).catch((err) => {
       if (err instanceof KeyTaken) return null;
@@ -117,10 +127,10 @@ export class JobsCreateService {
   }
 
   /** Creates that arrive together share one INSERT of all their jobs, tasks and events. */
-  private async insertMany(jobs: readonly NewJob[]): Promise<JobRow[]> {
+  private async insertMany(jobs: readonly NewJob[]): Promise<Array<JobRow | Error>> {
     const rows = await preparedQuery<JobRow>(this.db, INSERT_JOBS_SQL, insertParams(jobs));
     const byId = new Map(rows.map((r) => [r.id, r]));
-    return jobs.map((j) => byId.get(j.jobId)!);
+    return jobs.map((j) => byId.get(j.jobId) ?? parentTerminal(j.body.parent_job_id!));
   }
 
   private async findReplay(orgId: string, key: string, hash: string): Promise<JobRow | null> {
@@ -141,11 +151,13 @@ export class JobsCreateService {
     const [parent] = await this.db.query(`SELECT org_id, status FROM jobs WHERE id = $1`, [parentId]);
     if (!parent) throw notFound('PARENT_JOB_NOT_FOUND', `Parent job '${parentId}' not found`);
     if (parent.org_id !== orgId) throw forbidden('FORBIDDEN', `Parent job '${parentId}' belongs to another org`);
-    if (TERMINAL_STATUSES.includes(parent.status)) {
-      throw conflict('PARENT_JOB_TERMINAL', `Parent job '${parentId}' is ${parent.status}: subjobs need an active parent`);
-    }
+    if (TERMINAL_STATUSES.includes(parent.status)) throw parentTerminal(parentId, parent.status);
   }
 }
+
+/** A subjob's parent is terminal: seen by checkParent, or by the insert itself when a cancel won the race. */
+const parentTerminal = (parentId: string, status = 'no longer active') =>
+  conflict('PARENT_JOB_TERMINAL', `Parent job '${parentId}' is ${status}: subjobs need an active parent`);
 
 class KeyTaken extends Error {}
 
@@ -154,19 +166,36 @@ interface NewJob {
   body: CreateJobDto; actor: string; idempotency: { key: string; hash: string } | null;
 }
 
-/** The job, its first task and its creation event for any number of jobs (arrays, one element per job). */
+/**
+ * The job, its first task and its creation event for any number of jobs (arrays, one element per job).
+ * A subjob is inserted only if its parent is still active once the parent and all its ancestors
+ * are locked FOR KEY SHARE (the weakest lock that conflicts with the cancel's FOR UPDATE; ordinary
+ * status updates do not wait for it), in id order like every statement that locks jobs. A cancel
+ * locks the job it cancels before it reads the tree (JobTransitionsRepository.cancel), so either it
+ * waits for this insert and then cancels the new subjob too, or this insert waits for it and finds
+ * the parent CANCELED: the subjob is then left out of RETURNING (409 PARENT_JOB_TERMINAL).
+ */
 const INSERT_JOBS_SQL = `
-  WITH input AS (
+  WITH RECURSIVE input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[],
                          $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
       AS i(id, org_id, job_type_id, status, channel_code, target_channel, params, config,
            metadata, scheduled_at, created_at, parent_job_id, callback_url, observers, created_by, task_id)
+  ), chain AS (
+    SELECT DISTINCT parent_job_id AS id, 0 AS up FROM input WHERE parent_job_id IS NOT NULL
+    UNION
+    SELECT p.parent_job_id, chain.up + 1 FROM jobs p JOIN chain ON p.id = chain.id WHERE p.parent_job_id IS NOT NULL AND chain.up < 50
+  ), ancestors AS (
+    SELECT id, status FROM jobs WHERE id IN (SELECT id FROM chain) ORDER BY id FOR KEY SHARE
+  ), live AS (
+    SELECT coalesce(array_agg(id) FILTER (WHERE status IN ('WAITING', 'SCHEDULED', 'RUNNING')), '{}') AS ids FROM ancestors
   ), j AS (
     INSERT INTO jobs (id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
                       scheduled_at, created_at, updated_at, parent_job_id, callback_url, observers, created_by)
     SELECT id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
            scheduled_at, created_at, created_at, parent_job_id, callback_url, observers, created_by
     FROM input
+    WHERE parent_job_id IS NULL OR parent_job_id = ANY ((SELECT ids FROM live)::text[])
     RETURNING *
   ), t AS (
     INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at)

@@ -1,28 +1,32 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/common';
 import { FailureBackoff } from './failure-backoff';
 import { planFire } from './fire-plan';
-import type { ScheduleRow } from './schedule-row';
-
-/** A claimed schedule: enabled, with a next_run_at within the lookahead. */
-type DueSchedule = ScheduleRow & { next_run_at: Date };
+import { ScheduleClock } from './schedule-clock';
+import { Fire, RunError, ScheduleFiresRepository } from './schedule-fires.repository';
 import { ScheduledJobCreator } from './scheduled-job.creator';
 
 /** At most this many fires per pass; a longer backlog continues in the next pass, at once. */
 export const MAX_FIRES_PER_PASS = 200;
 
+/** How long a worker may take to create a fire's job before another worker takes the fire over. */
+export const FIRE_LEASE_MS = 60_000;
+
+/** The run's error when the schedule was paused after the fire was taken, before its job was stored. */
+const PAUSED: RunError = { code: 'SCHEDULE_PAUSED', message: 'The schedule was paused before the job of this fire was created' };
+
 /**
  * Fires due schedules, exactly once per fire time however many workers run:
- * - each schedule is claimed in its own transaction with FOR UPDATE SKIP LOCKED, so two workers
- *   never hold the same schedule, and a broken one cannot roll back the others;
- * - the fire time is taken with INSERT INTO schedule_runs ... ON CONFLICT DO NOTHING (the
- *   primary key is schedule_id + fire_at), so a fire already taken is never taken again;
- * - the job is created with the Idempotency-Key `schedule:<id>:<fire_at>`: if the process dies
- *   after the job was created but before this transaction commits, the retried fire finds it;
- * - next_run_at advances in the same transaction as the run row.
+ * - a fire time is taken in a short transaction of its own (the schedule row locked FOR UPDATE
+ *   SKIP LOCKED, so two workers never take the same schedule; the run row's primary key is
+ *   schedule_id + fire_at, so a time is never taken twice; next_run_at advances with it);
+ * - its job is created after that commit, with the Idempotency-Key `schedule:<id>:<fire_at>`,
+ *   and stored in one transaction with the run's job id, refused if the schedule was deleted or
+ *   paused meanwhile (ScheduleFiresRepository);
+ * - a fire whose worker died before its job was stored is taken over once its retry_at passes.
  * Schedules are claimed up to 2 x SCHEDULE_POLL_MS ahead, so jobs exist (SCHEDULED) before their
- * fire time and start on time through the ordinary scheduled-job path.
+ * fire time and start on time through the ordinary scheduled-job path. Time is ScheduleClock's.
  */
 @Injectable()
 export class ScheduleFiringService {
@@ -31,7 +35,9 @@ export class ScheduleFiringService {
 
   constructor(
     private readonly db: DataSource,
+    private readonly fires: ScheduleFiresRepository,
     private readonly creator: ScheduledJobCreator,
+    private readonly clock: ScheduleClock,
     private readonly config: AppConfig,
   ) {
     this.backoff = new FailureBackoff(Math.max(1000, 2 * config.SCHEDULE_POLL_MS));
@@ -41,65 +47,66 @@ export class ScheduleFiringService {
     return 2 * this.config.SCHEDULE_POLL_MS;
   }
 
-  /** Fires what is due now (or within the lookahead); returns how many fires it handled. */
+  /** Fires what is due now (or within the lookahead), pending fires first; returns how many fires it handled. */
   async pass(maxFires = MAX_FIRES_PER_PASS): Promise<number> {
     let handled = 0;
-    while (handled < maxFires && (await this.fireNextDue())) handled++;
+    while (handled < maxFires && (await this.fireOne())) handled++;
     return handled;
   }
 
-  /** Claims one due schedule, fires it, commits. False when nothing is due. */
-  private async fireNextDue(): Promise<boolean> {
+  /** One fire: a pending one taken over, or the next due one. False when there is none. */
+  private async fireOne(): Promise<boolean> {
+    const now = this.clock.now();
+    const leaseUntil = new Date(now.getTime() + FIRE_LEASE_MS);
+    const fire = (await this.fires.claimPending(now, leaseUntil, this.backoff.blocked())) ?? (await this.takeDue(now, leaseUntil));
+    if (fire === undefined) return false;
+    if (fire !== 'moved on') await this.createJob(fire);
+    return true;
+  }
+
+  /** Takes the fire time of the next due schedule and advances it, in one short transaction. */
+  private async takeDue(now: Date, leaseUntil: Date): Promise<Fire | 'moved on' | undefined> {
     let claimed: string | undefined;
     try {
-      const id = await this.db.transaction(async (em) => {
-        const s = await this.claim(em);
+      return await this.db.transaction(async (em) => {
+        const s = await this.fires.lockDue(em, new Date(now.getTime() + this.lookaheadMs), this.backoff.blocked());
         if (!s) return undefined;
         claimed = s.id;
-        await this.fire(em, s);
-        return s.id;
+        const plan = planFire(s, now);
+        // A fire time taken before (its run row exists) is never taken again: the schedule only moves on.
+        return (await this.fires.take(em, s, plan, leaseUntil)) ? { schedule: s, fireAt: plan.fireAt, catchUp: plan.catchUp } : 'moved on';
       });
-      if (id) this.backoff.succeeded(id);
-      return id !== undefined;
     } catch (err) {
       if (!claimed) throw err;
-      const delay = this.backoff.failed(claimed);
-      this.logger.warn(`schedule ${claimed}: fire failed, retrying in ${delay} ms: ${(err as Error).message}`);
-      return true;
+      this.failed(claimed, err);
+      return 'moved on';
     }
   }
 
-  private async claim(em: EntityManager): Promise<DueSchedule | undefined> {
-    const [row] = await em.query(
-      `SELECT * FROM schedules
-       WHERE enabled AND next_run_at <= $1 AND NOT (id = ANY($2::text[]))
-       ORDER BY next_run_at LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      [new Date(Date.now() + this.lookaheadMs), this.backoff.blocked()],
-    );
-    return row;
+  private async createJob(fire: Fire): Promise<void> {
+    const { schedule: s } = fire;
+    try {
+      if (!s.enabled) {
+        // A pending fire taken over after its schedule was paused.
+        await this.fires.record(fire, { jobId: null, error: PAUSED });
+        return;
+      }
+      const outcome = await this.creator.create(fire, (em, jobId) => this.fires.recordJob(em, fire, jobId));
+      if (outcome.kind === 'existing') await this.fires.record(fire, { jobId: outcome.jobId, error: null });
+      if (outcome.kind === 'refused') await this.fires.record(fire, { jobId: null, error: outcome.error });
+      // Deleted: its runs went with it; paused: the run says so.
+      if (outcome.kind === 'abandoned') await this.fires.record(fire, { jobId: null, error: PAUSED });
+      this.backoff.succeeded(s.id);
+    } catch (err) {
+      const delay = this.failed(s.id, err);
+      // Should that fail too (the database is down), the fire's lease stands and it is retried after it.
+      await this.fires.retryAt(fire, new Date(this.clock.now().getTime() + delay)).catch(() => undefined);
+    }
   }
 
-  private async fire(em: EntityManager, s: DueSchedule): Promise<void> {
-    const plan = planFire(s, new Date());
-    const taken = await em.query(
-      `INSERT INTO schedule_runs (schedule_id, fire_at, catch_up) VALUES ($1, $2, $3)
-       ON CONFLICT DO NOTHING RETURNING fire_at`,
-      [s.id, plan.fireAt, plan.catchUp],
-    );
-    if (!taken.length) {
-      // This fire time was taken before (its run row exists): only move on.
-      await em.query(`UPDATE schedules SET next_run_at = $3 WHERE id = $1 AND org_id = $2`, [s.id, s.org_id, plan.nextRunAt]);
-      return;
-    }
-    const outcome = await this.creator.create(s, plan);
-    await em.query(
-      `UPDATE schedule_runs SET job_id = $3, error = $4 WHERE schedule_id = $1 AND fire_at = $2`,
-      [s.id, plan.fireAt, outcome.jobId, outcome.error ? JSON.stringify(outcome.error) : null],
-    );
-    await em.query(
-      `UPDATE schedules SET next_run_at = $3, last_run_at = $4, last_job_id = COALESCE($5, last_job_id)
-       WHERE id = $1 AND org_id = $2`,
-      [s.id, s.org_id, plan.nextRunAt, plan.fireAt, outcome.jobId],
-    );
+  private failed(scheduleId: string, err: unknown): number {
+    const delay = this.backoff.failed(scheduleId);
+    this.logger.warn(`schedule ${scheduleId}: fire failed, retrying in ${delay} ms: ${(err as Error).message}`);
+    return delay;
   }
 }

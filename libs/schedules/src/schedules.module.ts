@@ -2,13 +2,17 @@ import { Module } from '@nestjs/common';
 import { JobTypesModule } from '@app/job-types';
 import { JobsModule } from '@app/jobs';
 import { SchedulesJobTypeWiring } from './job-types.wiring';
+import { ScheduleClock } from './schedule-clock';
+import { ScheduleFiresRepository } from './schedule-fires.repository';
 import { ScheduleFiringService } from './schedule-firing.service';
 import { ScheduleJobValidator } from './schedule-job.validator';
 import { ScheduledJobCreator } from './scheduled-job.creator';
 import { SchedulesRepository } from './schedules.repository';
 import { SchedulesService } from './schedules.service';
 
-const services = [SchedulesService, SchedulesRepository, ScheduleJobValidator, ScheduledJobCreator, ScheduleFiringService];
+const services = [
+  SchedulesService, SchedulesRepository, ScheduleJobValidator, ScheduledJobCreator, ScheduleFiresRepository, ScheduleFiringService, ScheduleClock,
+];
 
 /** Recurring schedules: their rules (API side) and firing them (worker side). */
 @Module({

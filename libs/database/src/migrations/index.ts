@@ -5,6 +5,7 @@ import { JobsFillfactor1764500000000 } from './1764500000000-JobsFillfactor';
 import { JobTypeSigningSecrets1764600000000 } from './1764600000000-JobTypeSigningSecrets';
 import { JobEventKind1764610000000 } from './1764610000000-JobEventKind';
 import { SlackIntegrationScopes1764630000000 } from './1764630000000-SlackIntegrationScopes';
+import { ScheduleRunRetry1764650000000 } from './1764650000000-ScheduleRunRetry';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   JobTypeSigningSecrets1764600000000,
   JobEventKind1764610000000,
   SlackIntegrationScopes1764630000000,
+  ScheduleRunRetry1764650000000,
 ];
