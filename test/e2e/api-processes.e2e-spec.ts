@@ -1,6 +1,7 @@
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { freePort } from '../support/processes';
 import { createTestDatabase, eventually, testEnv } from '../support/test-app';
 
 /**
@@ -8,13 +9,6 @@ import { createTestDatabase, eventually, testEnv } from '../support/test-app';
  * builds dist first), a primary that supervises two API processes sharing the port.
  */
 const MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'api', 'main.js');
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
 
 const childrenOf = (pid: number): number[] => {
   try {

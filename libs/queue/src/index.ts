@@ -5,3 +5,4 @@ export * from './task-queue';
 export * from './job-abort.bus';
 export * from './delivery-queues';
 export * from './draining-processor';
+export * from './redis-epoch';
