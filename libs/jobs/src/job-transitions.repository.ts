@@ -4,8 +4,20 @@ import type { JobStatus } from './job-status';
 import { NOBODY_LISTENS } from './nobody-listens.sql';
 
 /**
+ * The ids of the open tasks (PENDING, RUNNING: one at a time per job) of the jobs in CTE `jobs`,
+ * as an array. Looked up job by job (LIMIT keeps each lookup a probe of tasks_job_idx) and then
+ * matched by primary key: without statistics Postgres takes every job to have thousands of
+ * tasks, and a plain join on job_id made it read all of tasks instead.
+ */
+const openTasksOf = (jobs: string) => `ARRAY(
+      SELECT o.id FROM ${jobs} CROSS JOIN LATERAL (
+        SELECT id FROM tasks WHERE job_id = ${jobs}.id AND status IN ('PENDING', 'RUNNING') LIMIT 10) o)`;
+
+/**
  * Cancels job $1 of org $2 (reason $3, actor $4) unless it is terminal, and every unfinished
  * descendant, with their open tasks. Returns the root's org and status and the canceled jobs.
+ * The tree's jobs are locked by primary key (= ANY of an array): Postgres guesses a recursive
+ * CTE's size at thousands of rows and would otherwise hash-join it with all of jobs.
  */
 export const CANCEL_SQL = `WITH RECURSIVE tree AS (
     SELECT id, 0 AS depth FROM jobs WHERE id = $1
@@ -13,7 +25,9 @@ export const CANCEL_SQL = `WITH RECURSIVE tree AS (
     SELECT c.id, tree.depth + 1 FROM jobs c JOIN tree ON c.parent_job_id = tree.id WHERE tree.depth < 50
   ), job AS (
     SELECT j.id, j.org_id, j.status, tree.depth, ${NOBODY_LISTENS} AS quiet
-    FROM jobs j JOIN tree ON tree.id = j.id ORDER BY j.id FOR UPDATE OF j
+    FROM jobs j JOIN tree ON tree.id = j.id
+    WHERE j.id = ANY (ARRAY(SELECT id FROM tree))
+    ORDER BY j.id FOR UPDATE OF j
   ), root AS (
     SELECT * FROM job WHERE depth = 0
   ), upd AS (
@@ -25,7 +39,7 @@ export const CANCEL_SQL = `WITH RECURSIVE tree AS (
     RETURNING j.id, j.org_id, j.cancel_reason
   ), tk AS (
     UPDATE tasks t SET status = 'CANCELED', finished_at = now(), lease_expires_at = NULL
-    FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING')
+    FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING') AND t.id = ANY (${openTasksOf('upd')})
     RETURNING t.id, t.job_id
   ), ev AS (
     INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, dispatched)
@@ -51,7 +65,7 @@ const timeoutSql = (due: string) => `WITH due AS (
     UPDATE tasks t SET status = CASE WHEN t.status = 'RUNNING' THEN 'FAILED' ELSE 'CANCELED' END,
            error = CASE WHEN t.status = 'RUNNING' THEN upd.error ELSE t.error END,
            finished_at = now(), lease_expires_at = NULL
-    FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING')
+    FROM upd WHERE t.job_id = upd.id AND t.status IN ('PENDING', 'RUNNING') AND t.id = ANY (${openTasksOf('upd')})
   ), ev AS (
     INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, dispatched)
     SELECT id, org_id, 'RUNNING', 'FAILED', 'system', 'TIMEOUT: max_time_to_complete exceeded', quiet FROM upd

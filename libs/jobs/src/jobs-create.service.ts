@@ -155,7 +155,7 @@ interface NewJob {
 }
 
 /** The job, its first task and its creation event for any number of jobs (arrays, one element per job). */
-const INSERT_JOBS_SQL = `
+export const INSERT_JOBS_SQL = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[],
                          $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])

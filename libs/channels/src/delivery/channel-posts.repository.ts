@@ -63,7 +63,7 @@ const STALE_TRIES = 3;
  * statement that closes it): then nothing is written for that post (`stale`) and the
  * caller runs it again; the other posts of the batch keep their answer.
  */
-const CLAIM_SQL = `
+export const CLAIM_SQL = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) WITH ORDINALITY AS i(task_id, org_id, job_id, lease_ms, n)
   ), cur AS (
@@ -131,7 +131,7 @@ const CLAIM_SQL = `
  * jobs.delivery: PENDING while a post is open, else FAILED if one failed, else DELIVERED;
  * ts of the first post; attempts over all posts; the error that matters.
  */
-const FINISH_SQL = `
+export const FINISH_SQL = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::float8[], $8::text[])
       WITH ORDINALITY AS i(job_id, org_id, task_id, status, ts, error, delay_ms, reason, n)
