@@ -121,20 +121,24 @@ describe('a worker killed mid-task', () => {
     try {
       await lock.query('BEGIN');
       await lock.query('SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE', [created.job_id]);
-      await eventually(async () => (await t.redis.lrange(`${t.env.QUEUE_PREFIX}:agent-tasks:active`, 0, -1)).includes(taskId), 30_000, 20);
-      workers.push(WorkerProcess.start(env));
-      await workerId(workers[1]);
+      const claimWaiting = async (forMs: number) => (await t.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
+           AND query LIKE '%FROM workers WHERE id%' AND clock_timestamp() - query_start >= $1 * interval '1 millisecond'`,
+        [forMs],
+      )).rowCount;
+      await eventually(() => claimWaiting(0), 30_000, 20);
+      expect(await t.redis.lrange(`${t.env.QUEUE_PREFIX}:agent-tasks:active`, 0, -1)).toContain(taskId);
       await victim.kill('SIGKILL');
       killedAt = Date.now();
-      await eventually(async () => (await t.db.query(
-        `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'
-           AND query LIKE '%FROM workers WHERE id%' AND clock_timestamp() - query_start > $1 * interval '1 millisecond'`,
-        [holdMs],
-      )).rowCount, 30_000, 20);
+      await eventually(() => claimWaiting(holdMs), 30_000, 20);
     } finally {
       await lock.query('ROLLBACK');
       lock.release();
     }
+    // The other worker starts only now, so it cannot have taken the job from Bull before the victim.
+    workers.push(WorkerProcess.start(env));
+    await workerId(workers[1]);
+    const upAt = Date.now();
 
     const job = await eventually(async () => {
       const j = await getJob(auth, created.job_id);
@@ -146,6 +150,7 @@ describe('a worker killed mid-task', () => {
     const { rows: [task] } = await t.db.query(`SELECT claims FROM tasks WHERE id = $1`, [taskId]);
     // Its late claim counted one (then the reconciler handed it back); a refused one counted nothing.
     expect(task.claims).toBe(holdMs === 0 ? 2 : 1);
-    console.log(`dead worker: a task it had taken from Bull but not claimed (its claim ${_}) ran on the other worker ${calls[0].receivedAt - killedAt} ms after the kill`);
+    console.log(`dead worker: a task it had taken from Bull but not claimed (its claim ${_}) ran on the other worker `
+      + `${calls[0].receivedAt - killedAt} ms after the kill (that worker was up ${upAt - killedAt} ms after the kill)`);
   }, 60_000);
 });

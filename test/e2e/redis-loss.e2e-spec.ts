@@ -3,10 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Redis from 'ioredis';
 import { WorkerModule } from '../../apps/worker/worker.module';
+import { ReconcilerService } from '../../libs/jobs/src';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
 import { jobsApi } from '../support/jobs';
 import { RedisServer } from '../support/processes';
-import { startTestApp, TestApp } from '../support/test-app';
+import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 const OUTAGE_MS = Number(process.env.REDIS_LOSS_OUTAGE_MS ?? 6000);
 
@@ -80,5 +81,37 @@ describe('Redis loss', () => {
       + `${median(lateAfter)} ms late at the median, ${Math.max(...lateAfter)} ms at worst; `
       + `${during.length} jobs due during the outage started ${lateDuring.join(', ')} ms after Redis answered again`,
     );
+  }, 60_000);
+
+  it('a backlog Bull was seen holding is back in the queue as soon as the loss is noticed', async () => {
+    await worker?.close();
+    // One task at a time: the jobs wait in Bull, overdue, and the reconciler remembers it holds them.
+    worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ ...t.env, WORKER_CONCURRENCY: '1' }), { logger: ['error'] });
+    const { org, auth } = await orgWithToken();
+    const jt = await createHttpJobType(t, agent, auth, { id: 'backlog', behaviour: 'late-complete', query: { after_ms: 300 } });
+    const jobs = await Promise.all(Array.from({ length: 20 }, (_, i) => createJob(auth, org, jt.id, { params: { i } })));
+    const bullKey = (taskId: string) => `${t.env.QUEUE_PREFIX}:agent-tasks:${taskId}`;
+    await eventually(async () => (await probe.exists(...jobs.map((j) => bullKey(j.tasks[0].task_id)))) >= 15, 10_000, 20);
+    // A pass (besides the loop's) that sees them held, so the worker remembers Bull has them.
+    await worker.get(ReconcilerService).pass();
+
+    await redis.kill();
+    await redis.restart();
+    const restartedAt = Date.now();
+    const pending = async () => (await t.db.query(
+      `SELECT id FROM tasks WHERE id = ANY($1) AND status = 'PENDING'`, [jobs.map((j) => j.tasks[0].task_id)],
+    )).rows.map((r) => r.id as string);
+    const lost = await pending();
+    expect(lost.length).toBeGreaterThan(5);
+    await eventually(async () => {
+      const still = await pending();
+      return still.length === 0 || (await probe.exists(...still.map(bullKey))) === still.length;
+    }, 30_000, 20);
+    const backAfter = Date.now() - restartedAt;
+
+    const done = await Promise.all(jobs.map((j) => waitForStatus(auth, j.job_id, ['COMPLETED', 'FAILED', 'CANCELED'], 30_000)));
+    expect(done.map((j) => j.job_status)).toEqual(jobs.map(() => 'COMPLETED'));
+    for (const j of jobs) expect(agent.forJob(j.job_id)).toHaveLength(1);
+    console.log(`Redis loss: ${lost.length} overdue tasks waiting in Bull when it restarted empty were all queued again ${backAfter} ms after it answered`);
   }, 60_000);
 });
