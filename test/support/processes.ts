@@ -12,6 +12,15 @@ export const freePort = () => new Promise<number>((resolve) => {
   });
 });
 
+/** Children still running when the test process exits (a failed or interrupted test) are killed with it. */
+const children = new Set<ChildProcess>();
+process.once('exit', () => { for (const c of children) c.kill('SIGKILL'); });
+function track(proc: ChildProcess): ChildProcess {
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
+  return proc;
+}
+
 const exited = (proc: ChildProcess) =>
   proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => proc.once('exit', () => r()));
 
@@ -37,9 +46,9 @@ export class RedisServer {
   /** Starts it (again, empty) on the same port and waits until it answers PING. */
   async restart(): Promise<void> {
     if (this.running) throw new Error('redis-server is already running');
-    this.proc = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
+    this.proc = track(spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
       stdio: 'ignore',
-    });
+    }));
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       await eventually(async () => {
@@ -80,7 +89,7 @@ export class WorkerProcess {
   }
 
   static start(env: NodeJS.ProcessEnv): WorkerProcess {
-    return new WorkerProcess(spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] }));
+    return new WorkerProcess(track(spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })));
   }
 
   get pid(): number {
