@@ -37,8 +37,12 @@ describe('a worker killed mid-task', () => {
 
   const { orgWithToken, createJob, getJob } = jobsApi(() => t, { orgLabel: 'dead', channelCode: 'CDEAD' });
 
+  /** The worker's id once its first heartbeat is in; its stderr if it died trying. */
   const workerId = async (w: WorkerProcess) =>
-    eventually(async () => (await t.db.query(`SELECT id FROM workers WHERE pid = $1`, [w.pid])).rows[0]?.id as string | undefined, 30_000, 100);
+    eventually(async () => {
+      if (w.proc.exitCode !== null) throw new Error(`worker exited with ${w.proc.exitCode}: ${w.stderr}`);
+      return (await t.db.query(`SELECT id FROM workers WHERE pid = $1`, [w.pid])).rows[0]?.id as string | undefined;
+    }, 30_000, 100);
   const running = async (id: string) =>
     (await t.db.query(`SELECT id, job_id FROM tasks WHERE worker_id = $1 AND status = 'RUNNING'`, [id])).rows as Array<{ id: string; job_id: string }>;
 
