@@ -122,23 +122,31 @@ export async function environmentFloor(samples = 200): Promise<Record<string, nu
 
 // ---------------------------------------------------------------- Redis
 
-export async function cleanRedis(prefix: string): Promise<number> {
-  if (!prefix.startsWith('agent-jobs-bench-')) throw new Error(`refusing to clean ${prefix}`);
+/** Walks every key under `prefix` (SCAN, never KEYS), a batch at a time; returns the sum of what `each` returns. */
+async function scanPrefix(prefix: string, each: (r: Redis, keys: string[]) => Promise<number>): Promise<number> {
   const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
-  let removed = 0;
+  let total = 0;
   try {
     await r.connect();
     let cursor = '0';
     do {
       const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      if (keys.length) removed += await r.unlink(...keys);
+      if (keys.length) total += await each(r, keys);
       cursor = next;
     } while (cursor !== '0');
   } finally {
     r.disconnect();
   }
-  return removed;
+  return total;
 }
+
+export async function cleanRedis(prefix: string): Promise<number> {
+  if (!prefix.startsWith('agent-jobs-bench-')) throw new Error(`refusing to clean ${prefix}`);
+  return scanPrefix(prefix, (r, keys) => r.unlink(...keys));
+}
+
+/** How many Redis keys a run's prefix holds now. */
+export const countRedisKeys = (prefix: string) => scanPrefix(prefix, async (_, keys) => keys.length);
 
 const livePrefixes = new Set<string>();
 
@@ -285,6 +293,8 @@ export interface Service {
   probe(): void;
   probeDir: string | null;
   cpuSeconds(): number;
+  /** RSS of the process and of the processes it forked (API_PROCESSES > 1). */
+  rssBytes(): number;
   stop(): Promise<void>;
 }
 
@@ -335,6 +345,7 @@ export async function startService(kind: ServiceKind, env: NodeJS.ProcessEnv, op
     },
     // With API_PROCESSES > 1 the work is done by the forked processes (while they live).
     cpuSeconds: () => (proc.pid ? [proc.pid, ...childPids(proc.pid)].reduce((sum, pid) => sum + processCpuSeconds(pid), 0) : NaN),
+    rssBytes: () => (proc.pid ? [proc.pid, ...childPids(proc.pid)].reduce((sum, pid) => sum + processRssBytes(pid), 0) : NaN),
     stop: async () => {
       if (proc.exitCode !== null || !proc.pid) return;
       process.kill(proc.pid, 'SIGTERM');
@@ -389,6 +400,16 @@ export function processCpuSeconds(pid: number): number {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
     return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident set size of a process from /proc, in bytes (Linux); NaN once it is gone. */
+export function processRssBytes(pid: number): number {
+  try {
+    const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+    return line ? Number(line.split(/\s+/)[1]) * 1024 : NaN;
   } catch {
     return NaN;
   }

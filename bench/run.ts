@@ -2,31 +2,41 @@
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
  *   npm run bench                          # all four scenarios
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e (comma-separated works)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | soak (comma-separated works)
+ *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
  *
  * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
  * --rows 1000000 --pages 200 --limit 50 (list), --worker-concurrency N --db-pool N
- * --ceiling-n 20000 (e2e), --mode single|split (schedule, e2e), --keep (keep throwaway DBs),
+ * --ceiling-n 20000 (e2e), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database).
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
  */
 import os from 'node:os';
 import {
-  BenchOptions, cleanAllPrefixes, cleanStaleRuns, closeSink, environmentFloor, killChildren, PG_ADMIN_URL, REDIS_URL, sharedSink,
+  BenchOptions, cleanAllPrefixes, cleanStaleRuns, closeSink, environmentFloor, flagInt, killChildren, PG_ADMIN_URL, REDIS_URL, sharedSink,
 } from './harness';
 import { createLatency } from './create-latency';
 import { e2eThroughput } from './e2e-throughput';
 import { listAtScale } from './list-at-scale';
 import { scheduleLag } from './schedule-lag';
+import { soak } from './soak';
 import { heading, printLatency, printSummary, summarize } from './stats';
 
-const SCENARIOS: Record<string, { run: (o: BenchOptions) => Promise<void>; limitMs: number }> = {
-  create: { run: createLatency, limitMs: 3 * 60_000 },
-  schedule: { run: scheduleLag, limitMs: 3 * 60_000 },
-  list: { run: listAtScale, limitMs: 30 * 60_000 }, // includes the one-time seeding of 1M jobs
-  e2e: { run: e2eThroughput, limitMs: 20 * 60_000 },
+interface Scenario {
+  run: (o: BenchOptions) => Promise<void>;
+  limitMs: (o: BenchOptions) => number;
+  /** Runs only when named in --only (too long for a default run). */
+  optIn?: boolean;
+}
+
+const SCENARIOS: Record<string, Scenario> = {
+  create: { run: createLatency, limitMs: () => 3 * 60_000 },
+  schedule: { run: scheduleLag, limitMs: () => 3 * 60_000 },
+  list: { run: listAtScale, limitMs: () => 30 * 60_000 }, // includes the one-time seeding of 1M jobs
+  e2e: { run: e2eThroughput, limitMs: () => 20 * 60_000 },
+  soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
 };
 
 function parse(argv: string[]): { only: string[]; opts: BenchOptions } {
@@ -42,7 +52,7 @@ function parse(argv: string[]): { only: string[]; opts: BenchOptions } {
       flags[name] = value;
     }
   }
-  const only = (flags.only ?? Object.keys(SCENARIOS).join(',')).split(',').map((s) => s.trim());
+  const only = (flags.only ?? Object.keys(SCENARIOS).filter((s) => !SCENARIOS[s].optIn).join(',')).split(',').map((s) => s.trim());
   const unknown = only.filter((s) => !SCENARIOS[s]);
   if (unknown.length) throw new Error(`--only: unknown scenario ${unknown.join(', ')} (one of ${Object.keys(SCENARIOS).join(', ')})`);
   return { only, opts: { profile: flags.profile === 'true', keep: flags.keep === 'true', flags } };
@@ -60,7 +70,8 @@ async function main(): Promise<void> {
   for (const [label, values] of Object.entries(await environmentFloor())) printLatency(label, summarize(values));
   const sink = await sharedSink();
   for (const name of only) {
-    const { run, limitMs } = SCENARIOS[name];
+    const { run } = SCENARIOS[name];
+    const limitMs = SCENARIOS[name].limitMs(opts);
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`${name} exceeded its ${limitMs / 60_000} min limit`)), limitMs);

@@ -1,15 +1,15 @@
 import { Module } from '@nestjs/common';
 import { ChannelsWorkerModule } from '@app/channels';
-import { JobsModule } from '@app/jobs';
+import { JobsModule, WorkerHeartbeat } from '@app/jobs';
 import { ObserversWorkerModule } from '@app/observers';
 import { SchedulesWorkerModule } from '@app/schedules';
 import { GracefulShutdown } from './graceful-shutdown';
 import { ReconcilerLoop } from './reconciler.loop';
 import { TaskProcessor } from './task.processor';
 
-/** What makes a process a worker: the Bull processor, the reconciler, abort wiring. */
+/** What makes a process a worker: its heartbeat, the Bull processor, the reconciler, abort wiring. */
 @Module({
   imports: [JobsModule, ChannelsWorkerModule, ObserversWorkerModule, SchedulesWorkerModule],
-  providers: [TaskProcessor, ReconcilerLoop, GracefulShutdown],
+  providers: [WorkerHeartbeat, TaskProcessor, ReconcilerLoop, GracefulShutdown],
 })
 export class WorkerFeaturesModule {}

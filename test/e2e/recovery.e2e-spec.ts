@@ -40,11 +40,13 @@ describe('recovery', () => {
     await Promise.all([...workers].map(stopWorker));
   }
 
-  /** Deletes every Redis key of this app's Bull prefix: Redis "lost its data". */
+  /**
+   * Deletes every Redis key of this app's Bull prefix: Redis "lost its data". (A running worker
+   * may write some again at once: its epoch marker, Bull's stalled-check key, the jobs it re-adds.)
+   */
   async function flushQueueKeys() {
     const keys = await t.redis.keys(`${t.env.QUEUE_PREFIX}:*`);
     if (keys.length) await t.redis.del(...keys);
-    expect(await t.redis.keys(`${t.env.QUEUE_PREFIX}:*`)).toEqual([]);
     return keys;
   }
   const bullKey = (taskId: string) => `${t.env.QUEUE_PREFIX}:agent-tasks:${taskId}`;

@@ -53,8 +53,13 @@ export interface TaskRow {
   created_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  /** Only set by workers from before `workers` existed (a rolling upgrade); see task-recovery. */
   lease_expires_at: Date | null;
   awaiting_callback: boolean;
+  /** How many times the task was claimed: the fence a claim's later writes carry. */
+  claims: number;
+  /** The worker that claimed it while RUNNING (see WorkerHeartbeat). */
+  worker_id: string | null;
   result: unknown;
   error: JobError | null;
 }

@@ -175,7 +175,7 @@ interface NewJob {
  * waits for this insert and then cancels the new subjob too, or this insert waits for it and finds
  * the parent CANCELED: the subjob is then left out of RETURNING (409 PARENT_JOB_TERMINAL).
  */
-const INSERT_JOBS_SQL = `
+export const INSERT_JOBS_SQL = `
   WITH RECURSIVE input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[],
                          $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])

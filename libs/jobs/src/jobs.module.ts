@@ -9,16 +9,19 @@ import { InFlightTasks } from './execution/in-flight-tasks';
 import { ReconcilerService } from './execution/reconciler.service';
 import { TaskOutcomeService } from './execution/task-outcome.service';
 import { TaskRunnerService } from './execution/task-runner.service';
+import { WorkerIdentity } from './execution/worker-identity';
 import { JobCancelService } from './job-cancel.service';
 import { JobRecordSqlModule } from './job-record.sql';
 import { JobTransitionsRepository } from './job-transitions.repository';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsQueryService } from './jobs-query.service';
 import { JobsJobTypeWiring } from './job-types.wiring';
+import { TaskRecoveryRepository } from './task-recovery.repository';
+import { TaskTransitionsRepository } from './task-transitions.repository';
 
 const services = [
-  JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskOutcomeService,
-  HttpAgentClient, InFlightTasks, TaskRunnerService, ReconcilerService,
+  JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskTransitionsRepository, TaskOutcomeService,
+  HttpAgentClient, InFlightTasks, TaskRunnerService, TaskRecoveryRepository, ReconcilerService, WorkerIdentity,
 ];
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */

@@ -29,7 +29,7 @@ export class TaskResultController {
   ) {
     const claims = this.callbacks.verify(/^Bearer (.+)$/i.exec(authorization ?? '')?.[1], jobId, taskId);
     const [row] = await this.db.query(
-      `SELECT t.id, t.kind, t.attempt, t.status AS task_status, j.id AS job_id, j.org_id, j.status AS job_status,
+      `SELECT t.id, t.kind, t.attempt, t.claims, t.status AS task_status, j.id AS job_id, j.org_id, j.status AS job_status,
               j.config, j.follow_ups, j.job_type_id
        FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = $1 AND j.id = $2 AND j.org_id = $3`,
       [taskId, jobId, claims.org_id],
@@ -52,7 +52,7 @@ export class TaskResultController {
         ? { status: 'follow_up' as const, result: body.result ?? null, delay_seconds: body.delay_seconds ?? 0 }
         : { status: 'completed' as const, result: body.result ?? null };
     const applied = await this.outcomes.apply(
-      { job: { id: jobId, org_id: row.org_id, config: row.config, follow_ups: row.follow_ups }, task: { id: taskId, kind: row.kind, attempt: row.attempt }, outputSchema },
+      { job: { id: jobId, org_id: row.org_id, config: row.config, follow_ups: row.follow_ups }, task: { id: taskId, kind: row.kind, attempt: row.attempt, claims: row.claims }, outputSchema },
       outcome,
       'agent',
     );

@@ -39,4 +39,14 @@ describe('BullPresence', () => {
     const { queue } = fakeQueue(new Set(['a']), true);
     expect(await new BullPresence(queue).missing(['a', 'b'], (i) => i, () => true)).toEqual(['a', 'b']);
   });
+
+  it('asks again about everything once told that Redis lost its data', async () => {
+    const { queue, asked } = fakeQueue(new Set(['a']));
+    const presence = new BullPresence(queue);
+    await presence.missing(['a'], (i) => i, () => true);
+    await presence.missing(['a'], (i) => i, () => true);
+    presence.forget();
+    await presence.missing(['a'], (i) => i, () => true);
+    expect(asked).toEqual(['q:a', 'q:a']);
+  });
 });

@@ -2,6 +2,7 @@ import { InjectQueue } from '@nestjs/bull';
 import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { BullPresence } from './bull-presence';
+import { RedisEpoch } from './redis-epoch';
 import { CHANNEL_POSTS_QUEUE, ChannelPostPayload, WEBHOOK_DELIVERIES_QUEUE, WebhookDeliveryPayload } from './queue-names';
 
 export interface ChannelPostWakeup {
@@ -16,8 +17,9 @@ export class ChannelPostQueue {
   private readonly logger = new Logger(ChannelPostQueue.name);
   private readonly presence: BullPresence;
 
-  constructor(@InjectQueue(CHANNEL_POSTS_QUEUE) readonly queue: Queue<ChannelPostPayload>) {
+  constructor(@InjectQueue(CHANNEL_POSTS_QUEUE) readonly queue: Queue<ChannelPostPayload>, epoch: RedisEpoch) {
     this.presence = new BullPresence(queue);
+    epoch.onLoss(() => this.presence.forget());
   }
 
   /**

@@ -6,3 +6,4 @@ export * from './broadcasts';
 export * from './job-abort.bus';
 export * from './delivery-queues';
 export * from './draining-processor';
+export * from './redis-epoch';

@@ -3,7 +3,8 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@app/common';
 import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from './queue-names';
 import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
-import { redisConnectionOptions } from './redis-connection';
+import { RECONNECT_MAX_MS, redisConnectionOptions } from './redis-connection';
+import { RedisEpoch } from './redis-epoch';
 import { TaskQueue } from './task-queue';
 import { QueueCommandConnections } from './queue-command-connections';
 import { Broadcasts } from './broadcasts';
@@ -18,11 +19,20 @@ import { JobAbortBus } from './job-abort.bus';
         prefix: config.QUEUE_PREFIX,
         redis: redisConnectionOptions(config),
         defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
+        settings: {
+          // A processing slot whose Redis call failed (an outage) tries again this soon, not after Bull's 5 s.
+          retryProcessDelay: RECONNECT_MAX_MS,
+          // A job a dead worker took but had not claimed in Postgres yet (the reconciler cannot tell it from
+          // one being run) goes back to the queue within about WORKER_DEAD_AFTER_MS, not Bull's 30-60 s. A
+          // live worker whose lock lapsed only gets a copy whose claim Postgres refuses.
+          lockDuration: config.WORKER_DEAD_AFTER_MS,
+          stalledInterval: config.WORKER_HEARTBEAT_MS,
+        },
       }),
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [QueueCommandConnections, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
-  exports: [BullModule, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueCommandConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  exports: [BullModule, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

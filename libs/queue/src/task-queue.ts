@@ -3,9 +3,12 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { BullPresence } from './bull-presence';
 import { AGENT_TASKS_QUEUE, AgentTaskPayload } from './queue-names';
+import { RedisEpoch } from './redis-epoch';
 
 export interface QueuedTask extends AgentTaskPayload {
   run_at: Date;
+  /** How many times the task was claimed (0 for a new task); names its run (TaskQueue.jobId). */
+  claims?: number;
 }
 
 /** Thin producer: the only code that puts agent tasks on Bull or takes them off. */
@@ -14,19 +17,30 @@ export class TaskQueue {
   private readonly logger = new Logger(TaskQueue.name);
   private readonly presence: BullPresence;
 
-  constructor(@InjectQueue(AGENT_TASKS_QUEUE) readonly queue: Queue<AgentTaskPayload>) {
+  constructor(@InjectQueue(AGENT_TASKS_QUEUE) readonly queue: Queue<AgentTaskPayload>, epoch: RedisEpoch) {
     this.presence = new BullPresence(queue);
+    epoch.onLoss(() => this.presence.forget());
   }
 
   /**
-   * Idempotent: Bull ignores an add whose job id exists, and the job id is the task id.
+   * The Bull job id of a task's run: the task id for its first run, `<task id>:<claims>` for
+   * the run after a worker handed it back (or died) having claimed it `claims` times. The
+   * Bull job of the earlier run may still exist then (a dead worker's stays active until
+   * Bull's stalled check), and an add under its id would be dropped.
+   */
+  static jobId(taskId: string, claims = 0): string {
+    return claims === 0 ? taskId : `${taskId}:${claims}`;
+  }
+
+  /**
+   * Idempotent: Bull ignores an add whose job id exists (see jobId).
    * Returns false when Redis is unreachable; the reconciler enqueues it later.
    */
   async enqueue(task: QueuedTask): Promise<boolean> {
     try {
       await this.queue.add(
         { org_id: task.org_id, job_id: task.job_id, task_id: task.task_id },
-        { jobId: task.task_id, delay: Math.max(0, task.run_at.getTime() - Date.now()) },
+        { jobId: TaskQueue.jobId(task.task_id, task.claims), delay: Math.max(0, task.run_at.getTime() - Date.now()) },
       );
       return true;
     } catch (err) {
@@ -47,12 +61,12 @@ export class TaskQueue {
    */
   async enqueueMissing(tasks: QueuedTask[]): Promise<number> {
     const now = Date.now();
-    const missing = await this.presence.missing(tasks, (t) => t.task_id, (t) => t.run_at.getTime() <= now);
+    const missing = await this.presence.missing(tasks, (t) => TaskQueue.jobId(t.task_id, t.claims), (t) => t.run_at.getTime() <= now);
     await this.enqueueMany(missing);
     return missing.length;
   }
 
-  /** Removes a waiting or delayed task; a running one is stopped through JobAbortBus. */
+  /** Removes a waiting or delayed first run of a task; a running one is stopped through JobAbortBus. */
   async remove(taskId: string): Promise<void> {
     try {
       const job = await this.queue.getJob(taskId);

@@ -67,8 +67,13 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   RECONCILE_INTERVAL_MS = 1000;
 
-  @Transform(toInt) @IsInt() @Min(1000)
-  TASK_LEASE_MS = 30000;
+  /** How often a worker process records in Postgres that it is alive. */
+  @Transform(toInt) @IsInt() @Min(100) @Max(60000)
+  WORKER_HEARTBEAT_MS = 1000;
+
+  /** A worker silent this long is dead: its running tasks are handed to other workers. At least 3 heartbeats. */
+  @Transform(toInt) @IsInt() @Min(300)
+  WORKER_DEAD_AFTER_MS = 5000;
 
   @Transform(toInt) @IsInt() @Min(0)
   SHUTDOWN_GRACE_MS = 10000;
@@ -147,6 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   if (config.NODE_ENV === 'production' && !config.ENCRYPTION_KEY) {
     problems.push('ENCRYPTION_KEY: required when NODE_ENV=production');
+  }
+  if (config.WORKER_DEAD_AFTER_MS < 3 * config.WORKER_HEARTBEAT_MS) {
+    problems.push('WORKER_DEAD_AFTER_MS: must be at least 3 x WORKER_HEARTBEAT_MS, so that a late heartbeat or two never declare a live worker dead');
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;

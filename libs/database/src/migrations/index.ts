@@ -4,6 +4,7 @@ import { ScheduleRunOutcome1764400000000 } from './1764400000000-ScheduleRunOutc
 import { JobsFillfactor1764500000000 } from './1764500000000-JobsFillfactor';
 import { JobTypeSigningSecrets1764600000000 } from './1764600000000-JobTypeSigningSecrets';
 import { JobEventKind1764610000000 } from './1764610000000-JobEventKind';
+import { WorkerLiveness1764620000000 } from './1764620000000-WorkerLiveness';
 import { SlackIntegrationScopes1764630000000 } from './1764630000000-SlackIntegrationScopes';
 import { ScheduleRunRetry1764650000000 } from './1764650000000-ScheduleRunRetry';
 
@@ -15,6 +16,7 @@ export const MIGRATIONS = [
   JobsFillfactor1764500000000,
   JobTypeSigningSecrets1764600000000,
   JobEventKind1764610000000,
+  WorkerLiveness1764620000000,
   SlackIntegrationScopes1764630000000,
   ScheduleRunRetry1764650000000,
 ];

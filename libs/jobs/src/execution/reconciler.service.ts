@@ -1,37 +1,56 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { JobAbortBus, TaskQueue } from '@app/queue';
+import { AppConfig } from '@app/common';
+import { JobAbortBus, RedisEpoch, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
+import { TaskRecoveryRepository } from '../task-recovery.repository';
 
 const LOOKAHEAD_MS = 5000;
 const BATCH = 500;
 
+export interface ReconcilePass {
+  requeued: number;
+  recovered: number;
+  timedOut: number;
+  /** A walk after a Redis loss is not finished: the next pass should come at once. */
+  more: boolean;
+}
+
 /**
- * Postgres is the truth, Redis may lose data. Each pass, in every worker:
- * - puts back on Bull every PENDING task due within the lookahead that Bull does not hold
- *   (the Bull job id is the task id), so nothing Redis lost is lost for good;
- * - gives back tasks whose worker died (RUNNING with an expired lease);
+ * Postgres is the truth, Redis may lose data, workers die. Each pass, in every worker:
+ * - hands the running tasks of dead workers (silent for WORKER_DEAD_AFTER_MS) back to the
+ *   queue at once, under a new Bull job id (TaskQueue.jobId);
+ * - puts back on Bull every PENDING task due within the lookahead that Bull does not hold,
+ *   so nothing Redis lost is lost for good; after Redis lost its data (RedisEpoch), the walk
+ *   over every due task runs pass after pass without waiting for the interval;
  * - fails RUNNING jobs past max_time_to_complete with TIMEOUT.
  */
 @Injectable()
 export class ReconcilerService {
   private requeueCursor: { runAt: string; id: string } | null = null;
+  private sweeping = false;
   private readonly logger = new Logger(ReconcilerService.name);
 
   constructor(
-    private readonly db: DataSource,
+    private readonly recovery: TaskRecoveryRepository,
     private readonly transitions: JobTransitionsRepository,
     private readonly queue: TaskQueue,
+    private readonly epoch: RedisEpoch,
     private readonly aborts: JobAbortBus,
+    private readonly config: AppConfig,
   ) {}
 
-  async pass(): Promise<{ requeued: number; recovered: number; timedOut: number }> {
-    const recovered = await this.recoverExpiredLeases();
+  async pass(): Promise<ReconcilePass> {
+    if (await this.epoch.changed()) {
+      this.requeueCursor = null;
+      this.sweeping = true;
+    }
+    const recovered = await this.handBackFromDeadWorkers();
     const requeued = await this.requeueDueTasks();
+    if (!this.requeueCursor) this.sweeping = false;
     const timedOut = await this.transitions.timeoutJobs(null);
     await Promise.all(timedOut.map((id) => this.aborts.publish(id, 'deadline')));
-    if (recovered || timedOut.length) this.logger.log(`recovered ${recovered} task(s), timed out ${timedOut.length} job(s)`);
-    return { requeued, recovered, timedOut: timedOut.length };
+    if (recovered || timedOut.length) this.logger.log(`recovered ${recovered} task(s) of dead workers, timed out ${timedOut.length} job(s)`);
+    return { requeued, recovered, timedOut: timedOut.length, more: this.sweeping };
   }
 
   /**
@@ -40,30 +59,19 @@ export class ReconcilerService {
    * is still found within a few passes instead of waiting for the backlog to drain.
    */
   private async requeueDueTasks(): Promise<number> {
-    const after = this.requeueCursor;
-    // run_at goes out as Postgres text: microseconds survive, so the keyset never skips a row.
-    const rows: Array<{ id: string; job_id: string; org_id: string; run_at: Date; run_at_key: string }> = await this.db.query(
-      `SELECT id, job_id, org_id, run_at, run_at::text AS run_at_key FROM tasks
-       WHERE status = 'PENDING' AND run_at <= now() + $1 * interval '1 millisecond'
-         AND ($3::timestamptz IS NULL OR (run_at, id) > ($3::timestamptz, $4::text))
-       ORDER BY run_at, id LIMIT $2`,
-      [LOOKAHEAD_MS, BATCH, after?.runAt ?? null, after?.id ?? null],
-    );
+    const rows = await this.recovery.dueTasks(LOOKAHEAD_MS, BATCH, this.requeueCursor);
     const last = rows[rows.length - 1];
     this.requeueCursor = rows.length === BATCH ? { runAt: last.run_at_key, id: last.id } : null;
-    return this.queue.enqueueMissing(rows.map((r) => ({ task_id: r.id, job_id: r.job_id, org_id: r.org_id, run_at: r.run_at })));
+    return this.queue.enqueueMissing(rows.map((r) => ({ task_id: r.id, job_id: r.job_id, org_id: r.org_id, run_at: r.run_at, claims: r.claims })));
   }
 
-  private async recoverExpiredLeases(): Promise<number> {
-    // TypeORM answers a bare UPDATE with [rows, affectedCount], not the rows.
-    const [, affected]: [unknown[], number] = await this.db.query(
-      `UPDATE tasks SET status = 'PENDING', run_at = now(), started_at = NULL, lease_expires_at = NULL
-       WHERE id IN (
-         SELECT id FROM tasks WHERE status = 'RUNNING' AND NOT awaiting_callback AND lease_expires_at < now()
-         ORDER BY lease_expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING id`,
-      [BATCH],
-    );
-    return affected;
+  /** A dead worker's tasks run again within about WORKER_DEAD_AFTER_MS + a pass of its death. */
+  private async handBackFromDeadWorkers(): Promise<number> {
+    const dead = await this.recovery.deadWorkers(this.config.WORKER_DEAD_AFTER_MS);
+    const handed = await this.recovery.handBack(dead.map((w) => w.id), BATCH);
+    const now = new Date();
+    await this.queue.enqueueMany(handed.map((t) => ({ task_id: t.id, job_id: t.job_id, org_id: t.org_id, run_at: now, claims: t.claims })));
+    if (handed.length < BATCH) await this.recovery.reap(dead.filter((w) => w.reapable).map((w) => w.id));
+    return handed.length;
   }
 }

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { newId } from '@app/common';
 import { AgentOutcome, JobConfig, JsonSchemas } from '@app/job-types';
 import { ChannelPostQueue, TaskQueue } from '@app/queue';
-import { JobTransitionsRepository, NewTask, TaskFinish } from '../job-transitions.repository';
+import { NewTask, TaskFinish, TaskTransitionsRepository } from '../task-transitions.repository';
 import type { JobError, TaskKind } from '../job-status';
 
 export interface OutcomeTarget {
   job: { id: string; org_id: string; config: JobConfig; follow_ups: number };
-  task: { id: string; kind: TaskKind; attempt: number };
+  /** `claims`: the claim the outcome belongs to (tasks.claims when it was read); another claim's task is not changed. */
+  task: { id: string; kind: TaskKind; attempt: number; claims: number };
   outputSchema: object | null;
 }
 
@@ -20,7 +21,7 @@ export type AppliedOutcome = 'completed' | 'failed' | 'retry' | 'follow_up' | 'a
 @Injectable()
 export class TaskOutcomeService {
   constructor(
-    private readonly transitions: JobTransitionsRepository,
+    private readonly transitions: TaskTransitionsRepository,
     private readonly schemas: JsonSchemas,
     private readonly queue: TaskQueue,
     private readonly posts: ChannelPostQueue,
@@ -28,7 +29,7 @@ export class TaskOutcomeService {
 
   async apply(target: OutcomeTarget, outcome: AgentOutcome, actor: string): Promise<AppliedOutcome> {
     if (outcome.status === 'accepted') {
-      await this.transitions.markAwaitingCallback(target.task.id);
+      await this.transitions.markAwaitingCallback(target.task.id, target.task.claims);
       return 'awaiting_callback';
     }
     if (outcome.status !== 'failed') {
@@ -39,7 +40,7 @@ export class TaskOutcomeService {
       }
     }
     const { job, task } = target;
-    const base = { jobId: job.id, taskId: task.id, actor };
+    const base = { jobId: job.id, taskId: task.id, claim: task.claims, actor };
     if (outcome.status === 'completed') {
       return this.finish(target, { ...base, taskStatus: 'COMPLETED', taskResult: outcome.result, jobStatus: 'COMPLETED', jobResult: outcome.result }, 'completed');
     }
@@ -58,7 +59,7 @@ export class TaskOutcomeService {
 
   private async fail(target: OutcomeTarget, error: JobError, actor: string): Promise<AppliedOutcome> {
     const { job, task } = target;
-    const base = { jobId: job.id, taskId: task.id, actor, taskStatus: 'FAILED' as const, taskError: error };
+    const base = { jobId: job.id, taskId: task.id, claim: task.claims, actor, taskStatus: 'FAILED' as const, taskError: error };
     // Attempt n has used n-1 retries.
     if (task.attempt <= job.config.max_task_retries) {
       const next = this.nextTask('retry', task.attempt + 1, job.config.task_retry_interval * 1000);

@@ -5,8 +5,9 @@ import { AppConfig, DomainError } from '@app/common';
 import { OutboundError } from '@app/common/outbound';
 import { SecretBoxError } from '@app/common/crypto';
 import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypeSecrets, JobTypesService, TaskContext } from '@app/job-types';
-import { AgentTaskPayload } from '@app/queue';
+import { AgentTaskPayload, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
+import { TaskTransitionsRepository } from '../task-transitions.repository';
 import type { JobRow, TaskRow } from '../job-rows';
 import { taskView } from '../job-view';
 import { HttpAgentClient } from './http-agent.client';
@@ -23,6 +24,8 @@ export class TaskRunnerService {
     private readonly config: AppConfig,
     private readonly db: DataSource,
     private readonly transitions: JobTransitionsRepository,
+    private readonly tasks: TaskTransitionsRepository,
+    private readonly queue: TaskQueue,
     private readonly jobTypes: JobTypesService,
     private readonly secrets: JobTypeSecrets,
     private readonly builtins: BuiltinRegistry,
@@ -33,8 +36,8 @@ export class TaskRunnerService {
   ) {}
 
   async run(payload: AgentTaskPayload): Promise<void> {
-    const claimed = await this.transitions.claimTask(payload.job_id, payload.task_id, this.config.TASK_LEASE_MS);
-    if (!claimed) return; // canceled, finished, or another worker has it
+    const claimed = await this.tasks.claimTask(payload.job_id, payload.task_id);
+    if (!claimed) return; // canceled, finished, another worker has it, or this one is not known alive
     const { job, task } = claimed;
     const deadline = job.deadline_at!;
     if (deadline.getTime() <= Date.now()) {
@@ -43,10 +46,6 @@ export class TaskRunnerService {
     }
     const controller = this.inFlight.start(job.id, task.id);
     const deadlineTimer = setTimeout(() => controller.abort('deadline' satisfies AbortReason), deadline.getTime() - Date.now());
-    const leaseTimer = setInterval(
-      () => void this.transitions.renewLease(task.id, this.config.TASK_LEASE_MS).catch(() => undefined),
-      Math.floor(this.config.TASK_LEASE_MS / 3),
-    );
     try {
       const jobType = await this.jobType(job.org_id, job.job_type_id);
       const outcome: AgentOutcome = jobType
@@ -55,16 +54,15 @@ export class TaskRunnerService {
       // Awaited (not `return promise`): `finally` must not drop the in-flight entry before the
       // abort's state change is written, or a shutting-down worker closes with the task still RUNNING.
       if (controller.signal.aborted) {
-        await this.onAbort(job.id, task.id, controller.signal.reason);
+        await this.onAbort(job, task, controller.signal.reason);
         return;
       }
       await this.outcomes.apply({ job, task, outputSchema: jobType?.output_schema ?? null }, outcome, 'worker');
     } catch (err) {
       if (!controller.signal.aborted) throw err;
-      await this.onAbort(job.id, task.id, controller.signal.reason);
+      await this.onAbort(job, task, controller.signal.reason);
     } finally {
       clearTimeout(deadlineTimer);
-      clearInterval(leaseTimer);
       this.inFlight.end(job.id, task.id);
     }
   }
@@ -106,10 +104,17 @@ export class TaskRunnerService {
     }
   }
 
-  private async onAbort(jobId: string, taskId: string, reason: AbortReason): Promise<void> {
-    if (reason === 'deadline') await this.timeout(jobId);
-    else if (reason === 'shutdown') await this.transitions.releaseTasks([taskId]);
+  private async onAbort(job: JobRow, task: TaskRow, reason: AbortReason): Promise<void> {
+    if (reason === 'deadline') await this.timeout(job.id);
+    else if (reason === 'shutdown') await this.handBack(task);
     // 'canceled': Postgres already says CANCELED; nothing the agent said may change it.
+  }
+
+  /** Shutting down: the task goes back to PENDING and on the queue at once, for a worker that stays. */
+  private async handBack(task: TaskRow): Promise<void> {
+    const released = await this.tasks.releaseTask(task.id, task.claims);
+    if (!released) return;
+    await this.queue.enqueue({ task_id: released.id, job_id: released.job_id, org_id: released.org_id, run_at: new Date(), claims: released.claims });
   }
 
   private async timeout(jobId: string): Promise<void> {

@@ -1,0 +1,69 @@
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { HandedBackTask } from './task-transitions.repository';
+
+/** A worker silent (or stopped) this long has no claim that can still land (CLAIM_SQL), so its row goes. */
+export const REAP_WORKERS_AFTER_MS = 60_000;
+
+export interface DueTask extends HandedBackTask {
+  run_at: Date;
+  /** run_at as Postgres text: microseconds survive, so the keyset never skips a row. */
+  run_at_key: string;
+}
+
+/**
+ * PENDING tasks due within $1 ms, in (run_at, id) order after the keyset ($3, $4), $2 at most:
+ * along tasks_pending_run_at_idx (ORDER BY its key), so the walk never reads finished tasks.
+ */
+export const DUE_TASKS_SQL = `
+  SELECT id, job_id, org_id, claims, run_at, run_at::text AS run_at_key FROM tasks
+  WHERE status = 'PENDING' AND run_at <= now() + $1::float8 * interval '1 millisecond'
+    AND ($3::timestamptz IS NULL OR (run_at, id) > ($3::timestamptz, $4::text))
+  ORDER BY run_at, id LIMIT $2::int`;
+
+/** Workers that stopped or have been silent for more than $1 ms; `reapable` past REAP_WORKERS_AFTER_MS ($2). */
+export const DEAD_WORKERS_SQL = `
+  SELECT id, coalesce(stopped_at, heartbeat_at) < now() - $2::float8 * interval '1 millisecond' AS reapable
+  FROM workers WHERE stopped_at IS NOT NULL OR heartbeat_at < now() - $1::float8 * interval '1 millisecond'`;
+
+/**
+ * Back to PENDING, due now: the running tasks of dead workers $1 (along tasks_running_worker_idx),
+ * and those claimed before tasks named their worker whose lease ran out (a rolling upgrade).
+ * The job stays RUNNING; the next claim counts one more in `claims`, which fences off the dead
+ * worker should it come back.
+ */
+export const HAND_BACK_SQL = `
+  WITH lost AS (
+    SELECT id FROM tasks
+    WHERE status = 'RUNNING' AND NOT awaiting_callback
+      AND (worker_id = ANY($1::text[]) OR (worker_id IS NULL AND lease_expires_at < now()))
+    LIMIT $2::int FOR UPDATE SKIP LOCKED
+  ), handed AS (
+    UPDATE tasks t SET status = 'PENDING', run_at = now(), started_at = NULL, lease_expires_at = NULL, worker_id = NULL
+    FROM lost WHERE t.id = lost.id
+    RETURNING t.id, t.job_id, t.org_id, t.claims
+  ) SELECT * FROM handed`;
+
+export const REAP_WORKERS_SQL = `DELETE FROM workers WHERE id = ANY($1::text[])`;
+
+/** The reconciler's reads and writes of tasks and workers: what Redis may have lost, what dead workers left. */
+@Injectable()
+export class TaskRecoveryRepository {
+  constructor(private readonly db: DataSource) {}
+
+  dueTasks(lookaheadMs: number, limit: number, after: { runAt: string; id: string } | null): Promise<DueTask[]> {
+    return this.db.query(DUE_TASKS_SQL, [lookaheadMs, limit, after?.runAt ?? null, after?.id ?? null]);
+  }
+
+  deadWorkers(deadAfterMs: number): Promise<Array<{ id: string; reapable: boolean }>> {
+    return this.db.query(DEAD_WORKERS_SQL, [deadAfterMs, REAP_WORKERS_AFTER_MS]);
+  }
+
+  handBack(deadWorkerIds: string[], limit: number): Promise<HandedBackTask[]> {
+    return this.db.query(HAND_BACK_SQL, [deadWorkerIds, limit]);
+  }
+
+  async reap(workerIds: string[]): Promise<void> {
+    if (workerIds.length) await this.db.query(REAP_WORKERS_SQL, [workerIds]);
+  }
+}
