@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
+import { EventsPing } from '@app/queue';
 import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
 import type { JobRow, TaskRow } from './job-rows';
 
@@ -155,7 +156,7 @@ export class JobTransitionsRepository {
     (items) => this.finishMany(items), { conflictKey: (f) => f.taskId },
   );
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly events: EventsPing) {}
 
   /** PENDING (or RUNNING with an expired lease) -> RUNNING, and the job WAITING/SCHEDULED -> RUNNING. */
   claimTask(jobId: string, taskId: string, leaseMs: number): Promise<ClaimedTask | null> {
@@ -173,6 +174,7 @@ export class JobTransitionsRepository {
 
   private async claimMany(items: readonly ClaimRequest[]): Promise<Array<ClaimedTask | null>> {
     const rows = await preparedQuery<Record<string, any>>(this.db, CLAIM_SQL, columns(items, (i) => i.jobId, (i) => i.taskId, (i) => i.leaseMs));
+    if (rows.some((r) => r.started)) this.events.written();
     const byTask = new Map(rows.map((r) => [r.task.id as string, r]));
     return items.map((i) => {
       const row = byTask.get(i.taskId);
@@ -189,6 +191,7 @@ export class JobTransitionsRepository {
       (f) => f.followUp ?? false, (f) => f.actor, (f) => f.reason ?? null,
       (f) => f.next?.id ?? null, (f) => f.next?.kind ?? null, (f) => f.next?.attempt ?? null, (f) => f.next?.run_at ?? null,
     ));
+    if (items.some((f) => f.jobStatus)) this.events.written();
     const byTask = new Map(rows.map((r) => [r.task_id, r]));
     return items.map((f) => {
       const r = byTask.get(f.taskId);
@@ -261,6 +264,7 @@ export class JobTransitionsRepository {
        FROM root`,
       [jobId, orgId, reason, actor],
     );
+    this.events.written();
     if (!rows.length) return { found: false as const };
     const r = rows[0];
     const jobs = (r.canceled_jobs as Array<{ id: string; previous_status: JobStatus; task_ids: string[] }>)
@@ -302,6 +306,7 @@ export class JobTransitionsRepository {
        SELECT id FROM upd`,
       [jobId, limit],
     );
+    if (rows.length) this.events.written();
     return rows.map((r: { id: string }) => r.id);
   }
 }

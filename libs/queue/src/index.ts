@@ -3,5 +3,7 @@ export * from './queue.module';
 export * from './redis-connection';
 export * from './task-queue';
 export * from './job-abort.bus';
+export * from './events-ping';
+export * from './redis-pubsub';
 export * from './delivery-queues';
 export * from './draining-processor';

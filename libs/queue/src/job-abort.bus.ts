@@ -1,7 +1,6 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
+import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/common';
-import { createRedis } from './redis-connection';
+import { RedisPubSub } from './redis-pubsub';
 
 type AbortListener = (jobId: string, reason: string) => void;
 
@@ -10,21 +9,17 @@ type AbortListener = (jobId: string, reason: string) => void;
  * pub/sub. Each worker aborts its in-flight agent call for that job, if it has one.
  */
 @Injectable()
-export class JobAbortBus implements OnApplicationShutdown {
+export class JobAbortBus {
   private readonly logger = new Logger(JobAbortBus.name);
   private readonly channel: string;
-  private publisher?: Redis;
-  private subscriber?: Redis;
-  private readonly listeners = new Set<AbortListener>();
 
-  constructor(private readonly config: AppConfig) {
+  constructor(config: AppConfig, private readonly pubsub: RedisPubSub) {
     this.channel = `${config.QUEUE_PREFIX}:job-abort`;
   }
 
   async publish(jobId: string, reason: string): Promise<void> {
-    this.publisher ??= createRedis(this.config.REDIS_URL);
     try {
-      await this.publisher.publish(this.channel, JSON.stringify({ jobId, reason }));
+      await this.pubsub.publish(this.channel, JSON.stringify({ jobId, reason }));
     } catch (err) {
       // The conditional updates in Postgres still keep the job stopped; only the abort is late.
       this.logger.warn(`abort of ${jobId} not broadcast: ${(err as Error).message}`);
@@ -32,10 +27,7 @@ export class JobAbortBus implements OnApplicationShutdown {
   }
 
   async subscribe(listener: AbortListener): Promise<void> {
-    this.listeners.add(listener);
-    if (this.subscriber) return;
-    this.subscriber = createRedis(this.config.REDIS_URL, { maxRetriesPerRequest: null });
-    this.subscriber.on('message', (_channel, message) => {
+    await this.pubsub.subscribe(this.channel, (message) => {
       let parsed: { jobId?: unknown; reason?: unknown };
       try {
         parsed = JSON.parse(message);
@@ -43,13 +35,7 @@ export class JobAbortBus implements OnApplicationShutdown {
         return this.logger.warn('ignored a malformed abort message');
       }
       if (typeof parsed.jobId !== 'string') return;
-      for (const l of this.listeners) l(parsed.jobId, String(parsed.reason));
+      listener(parsed.jobId, String(parsed.reason));
     });
-    await this.subscriber.subscribe(this.channel);
-  }
-
-  /** After beforeApplicationShutdown: cancels keep reaching running tasks during the shutdown grace. */
-  async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.publisher?.quit(), this.subscriber?.quit()].map((p) => p?.catch(() => undefined)));
   }
 }

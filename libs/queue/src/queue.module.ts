@@ -7,6 +7,8 @@ import { redisOptionsFromUrl } from './redis-connection';
 import { TaskQueue } from './task-queue';
 import { QueueClientPipelining } from './queue-client-pipelining';
 import { JobAbortBus } from './job-abort.bus';
+import { EventsPing } from './events-ping';
+import { RedisPubSub } from './redis-pubsub';
 
 @Global()
 @Module({
@@ -21,7 +23,7 @@ import { JobAbortBus } from './job-abort.bus';
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [QueueClientPipelining, TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
-  exports: [BullModule, TaskQueue, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueClientPipelining, TaskQueue, RedisPubSub, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
+  exports: [BullModule, TaskQueue, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

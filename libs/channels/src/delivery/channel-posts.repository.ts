@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
+import { EventsPing } from '@app/queue';
 import type { ClaimedPost, DeliveryError, PostJob } from './delivery-types';
 import { dueAtMsSql, PostDue } from './post-wakeups';
 
@@ -262,7 +263,7 @@ export class ChannelPostsRepository {
   private readonly claims = new StatementBatcher<ClaimRequest, ClaimRow | undefined>((items) => this.claimMany(items), { conflictKey: (c) => c.taskId });
   private readonly finishes = new StatementBatcher<FinishRequest, FinishRow | undefined>((items) => this.finishMany(items), { conflictKey: (f) => f.jobId });
 
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly events: EventsPing) {}
 
   async claim(orgId: string, jobId: string, taskId: string, leaseMs: number): Promise<Claim> {
     let row: ClaimRow | undefined;
@@ -322,7 +323,9 @@ export class ChannelPostsRepository {
   }
 
   private async finishMany(items: readonly FinishRequest[]): Promise<Array<FinishRow | undefined>> {
-    return byOrdinal(await preparedQuery<FinishRow>(this.db, FINISH_SQL, finishParams(items)), items.length);
+    const rows = await preparedQuery<FinishRow>(this.db, FINISH_SQL, finishParams(items));
+    if (items.some((f) => f.reason !== null)) this.events.written();
+    return byOrdinal(rows, items.length);
   }
 
   private async finish(item: FinishRequest): Promise<FinishRow | null> {
@@ -332,11 +335,13 @@ export class ChannelPostsRepository {
       if (row.current) return row;
     }
     // The job row kept changing under us: take its lock first, so the statement's snapshot is current.
-    return this.db.transaction(async (em) => {
+    const locked = await this.db.transaction(async (em) => {
       await em.query(LOCK_JOB_SQL, [item.jobId, item.orgId]);
       const [row] = (await em.query(FINISH_SQL, finishParams([item]))) as FinishRow[];
       return row ?? null;
     });
+    if (item.reason !== null) this.events.written();
+    return locked;
   }
 
   private finished(row: FinishRow | null): Finished | null {

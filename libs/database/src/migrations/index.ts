@@ -3,6 +3,7 @@ import { DeliverySchema1764100000000 } from './1764100000000-DeliverySchema';
 import { ScheduleRunOutcome1764400000000 } from './1764400000000-ScheduleRunOutcome';
 import { JobsFillfactor1764500000000 } from './1764500000000-JobsFillfactor';
 import { JobEventKind1764610000000 } from './1764610000000-JobEventKind';
+import { JobEventsOrgIndex1764700000000 } from './1764700000000-JobEventsOrgIndex';
 
 /** Every migration, in order. A new schema change adds its class here. */
-export const MIGRATIONS = [InitialSchema1764000000000, DeliverySchema1764100000000, ScheduleRunOutcome1764400000000, JobsFillfactor1764500000000, JobEventKind1764610000000];
+export const MIGRATIONS = [InitialSchema1764000000000, DeliverySchema1764100000000, ScheduleRunOutcome1764400000000, JobsFillfactor1764500000000, JobEventKind1764610000000, JobEventsOrgIndex1764700000000];
