@@ -91,11 +91,8 @@ export class EventFeed implements OnApplicationShutdown {
     if (this.run) return this.run.ready;
     if (!this.pingWired) {
       this.pingWired = true;
-      // Not awaited: with Redis down, streams still get events from the poll.
-      this.ping.onWritten(() => this.wake()).catch((err: Error) => {
-        this.pingWired = false;
-        this.logger.warn(`events ping not subscribed, polling only: ${err.message}`);
-      });
+      // Not awaited: with Redis down, streams get events from the poll until it is back (ioredis subscribes then).
+      this.ping.onWritten(() => this.wake()).catch((err: Error) => this.logger.warn(`events ping not subscribed, polling only: ${err.message}`));
     }
     const run: NonNullable<EventFeed['run']> = {
       ready: this.events.feedStart(START_WINDOW).then((start) => {

@@ -5,6 +5,7 @@ import type { SseResponse } from './sse-response';
 import type { FeedEvent, StreamEventsRepository } from './stream-events.repository';
 
 const RECHECK_AFTER_ERROR_MS = 1000;
+const logger = new Logger('JobStream');
 
 /**
  * GET /services/agent-jobs/:id/stream: one job's events. It ends once the job is terminal,
@@ -12,7 +13,6 @@ const RECHECK_AFTER_ERROR_MS = 1000;
  * up to the last one has been sent.
  */
 export class JobStream extends LiveStream {
-  private readonly logger = new Logger(JobStream.name);
   /** The job's last event id, once the job is over. */
   private lastEventId?: number;
   private checking = false;
@@ -68,7 +68,7 @@ export class JobStream extends LiveStream {
         }
       } while (this.checkAgain && !this.closed);
     } catch (err) {
-      this.logger.warn(`job ${this.jobId}: cannot tell whether its stream is over: ${(err as Error).message}`);
+      logger.warn(`job ${this.jobId}: cannot tell whether its stream is over: ${(err as Error).message}`);
       setTimeout(() => { if (!this.closed) void this.checkOver(); }, RECHECK_AFTER_ERROR_MS).unref();
     } finally {
       this.checking = false;

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { preparedQuery } from '@app/database';
+import { preparedQuery, StatementBatcher } from '@app/database';
 import type { JobEventRow } from '../job-rows';
 import { JobStatus, TERMINAL_STATUSES } from '../job-status';
 import { eventView } from '../job-view';
@@ -88,6 +88,8 @@ export interface JobFinalState {
 /** The reads of the live streams on job_events, each driven by an index (primary key, (job_id, id), (org_id, id)). */
 @Injectable()
 export class StreamEventsRepository {
+  private readonly finalStates = new StatementBatcher<string, JobFinalState | null>((ids) => this.finalStatesOf(ids), { maxBatch: 1000 });
+
   constructor(private readonly db: DataSource) {}
 
   async feedStart(window: number): Promise<{ snapshot: string; top: number; recent: number[] }> {
@@ -114,17 +116,22 @@ export class StreamEventsRepository {
   /**
    * Whether the job's stream may end: terminal and no result post open, read with its last
    * event id in one snapshot (the statement that closes the last post writes its event too).
-   * Null when the job is gone.
+   * Null when the job is gone. The checks of one turn (every stream of a job that just
+   * finished) share one statement.
    */
-  async jobFinalState(jobId: string): Promise<JobFinalState | null> {
-    const [row] = await preparedQuery<{ status: JobStatus; delivery_status: string | null; last_id: string | null }>(this.db,
-      `SELECT j.status, j.delivery->>'status' AS delivery_status, (SELECT max(e.id) FROM job_events e WHERE e.job_id = j.id) AS last_id
-       FROM jobs j WHERE j.id = $1`, [jobId]);
-    if (!row) return null;
-    return {
-      terminal: TERMINAL_STATUSES.includes(row.status),
-      deliveryPending: row.delivery_status === 'PENDING',
-      lastEventId: Number(row.last_id ?? 0),
-    };
+  jobFinalState(jobId: string): Promise<JobFinalState | null> {
+    return this.finalStates.run(jobId);
+  }
+
+  private async finalStatesOf(jobIds: readonly string[]): Promise<Array<JobFinalState | null>> {
+    const rows = await preparedQuery<{ id: string; status: JobStatus; delivery_status: string | null; last_id: string | null }>(this.db,
+      `SELECT j.id, j.status, j.delivery->>'status' AS delivery_status, (SELECT max(e.id) FROM job_events e WHERE e.job_id = j.id) AS last_id
+       FROM jobs j WHERE j.id = ANY($1)`, [[...new Set(jobIds)]]);
+    const byId = new Map(rows.map((r) => [r.id, {
+      terminal: TERMINAL_STATUSES.includes(r.status),
+      deliveryPending: r.delivery_status === 'PENDING',
+      lastEventId: Number(r.last_id ?? 0),
+    }]));
+    return jobIds.map((id) => byId.get(id) ?? null);
   }
 }
