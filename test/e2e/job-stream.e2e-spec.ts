@@ -135,6 +135,18 @@ describe('GET /services/agent-jobs/:id/stream', () => {
     expect(client.events.map((e) => [e.from, e.to, e.reason])).toEqual([[null, 'SCHEDULED', null], ['SCHEDULED', 'CANCELED', 'stop']]);
   });
 
+  it('a FAILED job\'s stream ends after its FAILED transition: nothing was to be delivered', async () => {
+    const job = await create({ job_type_id: manualType, target_channel: webhookChannel(), config: { max_task_retries: 0 } });
+    const client = await stream(job.job_id);
+    const callback = await accepted(job.job_id);
+    const res = await t.http().post(`/services/agent-jobs/${job.job_id}/tasks/${job.tasks[0].task_id}/result`)
+      .set('Authorization', `Bearer ${callback.token}`).send({ status: 'failed', error: { code: 'NOPE', message: 'no answer' } });
+    expect(res.status).toBe(200);
+    expect(await client.ended).toBe('ended');
+    expect(client.events.map((e) => [e.kind, e.to])).toEqual([['transition', 'WAITING'], ['transition', 'RUNNING'], ['transition', 'FAILED']]);
+    expect(client.events).toEqual(await storedEvents(job.job_id));
+  });
+
   it('sends a `: ping` comment every STREAM_PING_INTERVAL_MS while nothing happens', async () => {
     const job = await create({ scheduled_at: inAnHour() });
     const client = await stream(job.job_id);
@@ -188,6 +200,14 @@ describe('GET /services/agent-jobs/:id/stream', () => {
     expect(await client.ended).toBe('ended');
     expect(keeps.isDone).toBe(false);
     await keeps.close();
+  });
+
+  it('a token that expires ends its stream too', async () => {
+    const token = await t.token(org, { SERVICES: 'READ' }, { expiresInSeconds: 2 });
+    const job = await create({ scheduled_at: inAnHour() });
+    const client = await stream(job.job_id, token);
+    await client.waitForCount(1);
+    expect(await client.ended).toBe('ended');
   });
 
   it('a client that stops reading is dropped once STREAM_MAX_BUFFER_BYTES queue up, and resumes from its last id', async () => {
