@@ -1,7 +1,8 @@
 import { OpenStreams } from '../../libs/jobs/src/streams/open-streams';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
 import { expectProblem } from '../support/problem';
-import { openStream, SseClient, StreamEvent } from '../support/sse-client';
+import type { JobEvent } from '../support/jobs';
+import { openStream, SseClient } from '../support/sse-client';
 import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp, tokenId } from '../support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
 
@@ -19,7 +20,7 @@ describe('GET /services/agent-jobs/:id/stream', () => {
 
   const stream = (jobId: string, token: string | null = read, lastEventId?: number | string, query = '') =>
     openStream(t.url, `/services/agent-jobs/${jobId}/stream${query}`, token, lastEventId);
-  const storedEvents = async (jobId: string): Promise<StreamEvent[]> => {
+  const storedEvents = async (jobId: string): Promise<JobEvent[]> => {
     const res = await t.http().get(`/services/agent-jobs/${jobId}/events`).set(write);
     expect(res.status).toBe(200);
     return res.body.data;
@@ -46,7 +47,7 @@ describe('GET /services/agent-jobs/:id/stream', () => {
   /** Each message is the event as GET /events has it, `id:` its id and `event:` its kind. */
   const expectWellFormed = (client: SseClient) => {
     for (const m of client.messages) {
-      const e = JSON.parse(m.data) as StreamEvent;
+      const e = JSON.parse(m.data) as JobEvent;
       expect(m.id).toBe(String(e.id));
       expect(m.event).toBe(e.kind);
     }

@@ -1,3 +1,4 @@
+import type { JobEvent } from './jobs';
 import { eventually } from './test-app';
 
 /** One dispatched SSE message (event-stream parsing as the WHATWG spec has it). */
@@ -5,18 +6,6 @@ export interface SseMessage {
   id: string;
   event: string;
   data: string;
-}
-
-export interface StreamEvent {
-  id: number;
-  job_id: string;
-  kind: 'transition' | 'delivery';
-  from: string | null;
-  to: string;
-  at: string;
-  actor: string;
-  reason: string | null;
-  task_id: string | null;
 }
 
 /**
@@ -60,8 +49,8 @@ export class SseClient {
   }
 
   /** The parsed `data` of every message, as events. */
-  get events(): StreamEvent[] {
-    return this.messages.map((m) => JSON.parse(m.data) as StreamEvent);
+  get events(): JobEvent[] {
+    return this.messages.map((m) => JSON.parse(m.data) as JobEvent);
   }
 
   get ids(): number[] {

@@ -1,37 +1,33 @@
-import { AppConfig } from '@app/common';
+import type { BroadcastListener, Broadcasts } from './broadcasts';
 import { EventsPing } from './events-ping';
-import type { RedisPubSub } from './redis-pubsub';
 
-/** A RedisPubSub whose publishes complete when the test says so. */
-function fakePubSub() {
-  const published: Array<{ channel: string; done: (err?: Error) => void }> = [];
-  const subscribed: Array<{ channel: string; listener: (m: string) => void }> = [];
-  const pubsub = {
-    publish: (channel: string) => new Promise<void>((resolve, reject) => {
-      published.push({ channel, done: (err) => (err ? reject(err) : resolve()) });
-    }),
-    subscribe: async (channel: string, listener: (m: string) => void) => { subscribed.push({ channel, listener }); },
-  } as unknown as RedisPubSub;
-  return { pubsub, published, subscribed };
+/** Broadcasts whose publishes complete when the test says so (false: Redis did not take it). */
+function fakeBroadcasts() {
+  const published: Array<{ topic: string; done: (ok: boolean) => void }> = [];
+  const subscribed: Array<{ topic: string; listener: BroadcastListener }> = [];
+  const broadcasts = {
+    publish: (topic: string) => new Promise<boolean>((resolve) => { published.push({ topic, done: resolve }); }),
+    subscribe: async (topic: string, listener: BroadcastListener) => { subscribed.push({ topic, listener }); },
+  } as unknown as Broadcasts;
+  return { broadcasts, published, subscribed };
 }
 
 const turn = () => new Promise((r) => setImmediate(r));
-const config = Object.assign(new AppConfig(), { QUEUE_PREFIX: 'pfx' });
 
 describe('EventsPing', () => {
-  it('publishes once per turn of the event loop on <QUEUE_PREFIX>:job-events, whatever the number of writers', async () => {
-    const { pubsub, published } = fakePubSub();
-    const ping = new EventsPing(config, pubsub);
+  it('publishes once per turn of the event loop on the job-events topic, whatever the number of writers', async () => {
+    const { broadcasts, published } = fakeBroadcasts();
+    const ping = new EventsPing(broadcasts);
     ping.written();
     ping.written();
     ping.written();
     await turn();
-    expect(published.map((p) => p.channel)).toEqual(['pfx:job-events']);
+    expect(published.map((p) => p.topic)).toEqual(['job-events']);
   });
 
   it('keeps at most one publish in flight and one waiting (a slow or absent Redis queues nothing more)', async () => {
-    const { pubsub, published } = fakePubSub();
-    const ping = new EventsPing(config, pubsub);
+    const { broadcasts, published } = fakeBroadcasts();
+    const ping = new EventsPing(broadcasts);
     ping.written();
     await turn();
     for (let i = 0; i < 5; i++) {
@@ -39,25 +35,26 @@ describe('EventsPing', () => {
       await turn();
     }
     expect(published).toHaveLength(1);
-    published[0].done(new Error('redis down'));
+    published[0].done(false);
     await turn();
     await turn();
     expect(published).toHaveLength(2);
-    published[1].done();
+    published[1].done(true);
     await turn();
     await turn();
     expect(published).toHaveLength(2);
   });
 
-  it('wakes the listeners of its own process at once, and those of other processes through Redis', async () => {
-    const { pubsub, subscribed } = fakePubSub();
-    const ping = new EventsPing(config, pubsub);
+  it('wakes the listeners of its own process at once, those of other processes through Redis, and on a resubscribe', async () => {
+    const { broadcasts, subscribed } = fakeBroadcasts();
+    const ping = new EventsPing(broadcasts);
     const woken: string[] = [];
     await ping.onWritten(() => woken.push('woken'));
-    expect(subscribed.map((s) => s.channel)).toEqual(['pfx:job-events']);
+    expect(subscribed.map((s) => s.topic)).toEqual(['job-events']);
     ping.written();
     expect(woken).toEqual(['woken']);
-    subscribed[0].listener('');
-    expect(woken).toEqual(['woken', 'woken']);
+    subscribed[0].listener.message(null);
+    subscribed[0].listener.resync!();
+    expect(woken).toEqual(['woken', 'woken', 'woken']);
   });
 });

@@ -7,8 +7,8 @@ import { redisOptionsFromUrl } from './redis-connection';
 import { TaskQueue } from './task-queue';
 import { QueueClientPipelining } from './queue-client-pipelining';
 import { JobAbortBus } from './job-abort.bus';
+import { Broadcasts } from './broadcasts';
 import { EventsPing } from './events-ping';
-import { RedisPubSub } from './redis-pubsub';
 
 @Global()
 @Module({
@@ -23,7 +23,7 @@ import { RedisPubSub } from './redis-pubsub';
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [QueueClientPipelining, TaskQueue, RedisPubSub, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
-  exports: [BullModule, TaskQueue, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueClientPipelining, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
+  exports: [BullModule, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

@@ -5,6 +5,8 @@ import type { SseResponse } from './sse-response';
 import type { FeedEvent, StreamEventsRepository } from './stream-events.repository';
 
 const RECHECK_AFTER_ERROR_MS = 1000;
+/** A terminal job with a post still open is looked at again this often, besides on each of its events. */
+const RECHECK_PENDING_MS = 5000;
 const logger = new Logger('JobStream');
 
 /**
@@ -17,6 +19,7 @@ export class JobStream extends LiveStream {
   private lastEventId?: number;
   private checking = false;
   private checkAgain = false;
+  private recheck?: NodeJS.Timeout;
 
   constructor(
     orgId: string, tokenId: string, readonly jobId: string, sse: SseResponse, clientPosition: number, maxBufferBytes: number,
@@ -66,12 +69,21 @@ export class JobStream extends LiveStream {
           if (this.position >= state.lastEventId) this.end();
           return;
         }
+        if (state.terminal) this.checkLater(RECHECK_PENDING_MS);
       } while (this.checkAgain && !this.closed);
     } catch (err) {
       logger.warn(`job ${this.jobId}: cannot tell whether its stream is over: ${(err as Error).message}`);
-      setTimeout(() => { if (!this.closed) void this.checkOver(); }, RECHECK_AFTER_ERROR_MS).unref();
+      this.checkLater(RECHECK_AFTER_ERROR_MS);
     } finally {
       this.checking = false;
     }
+  }
+
+  private checkLater(ms: number): void {
+    if (this.recheck) return;
+    this.recheck = setTimeout(() => {
+      this.recheck = undefined;
+      if (!this.closed) void this.checkOver();
+    }, ms).unref();
   }
 }
