@@ -1,8 +1,8 @@
 /**
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
- *   npm run bench                          # all four scenarios
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | soak (comma-separated works)
+ *   npm run bench                          # the default scenarios (all but soak)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | streams | soak (comma-separated works)
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
@@ -10,7 +10,8 @@
  * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
  * --rows 1000000 --pages 200 --limit 50 (list), --worker-concurrency N --db-pool N
  * --ceiling-n 20000 (e2e), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
- * --async-commit (e2e experiment: synchronous_commit = off on the bench database).
+ * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
+ * --stream-jobs 100 --lead-ms 20000 (streams).
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
  */
 import os from 'node:os';
@@ -22,6 +23,7 @@ import { e2eThroughput } from './e2e-throughput';
 import { listAtScale } from './list-at-scale';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
+import { streamFanout } from './stream-fanout';
 import { heading, printLatency, printSummary, summarize } from './stats';
 
 interface Scenario {
@@ -36,6 +38,7 @@ const SCENARIOS: Record<string, Scenario> = {
   schedule: { run: scheduleLag, limitMs: () => 3 * 60_000 },
   list: { run: listAtScale, limitMs: () => 30 * 60_000 }, // includes the one-time seeding of 1M jobs
   e2e: { run: e2eThroughput, limitMs: () => 20 * 60_000 },
+  streams: { run: streamFanout, limitMs: () => 5 * 60_000 },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
 };
 

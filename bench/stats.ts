@@ -54,7 +54,7 @@ export interface Figure {
   scenario: string;
   name: string;
   value: number;
-  unit: 'ms' | 'jobs/s' | 'ops/s';
+  unit: 'ms' | 'jobs/s' | 'ops/s' | 'KB';
   target?: { op: '<=' | '>='; value: number };
   note?: string;
 }
@@ -71,7 +71,11 @@ export function verdict(f: Figure): string {
   return ok ? 'met' : 'MISSED';
 }
 
-const fmt = (v: number, unit: Figure['unit']) => (unit === 'ms' ? ms(v) : rate(v, ` ${unit}`));
+const fmt = (v: number, unit: Figure['unit']) => {
+  if (unit === 'ms') return ms(v);
+  if (unit === 'KB') return Number.isFinite(v) ? `${v.toFixed(1)} KB` : 'n/a';
+  return rate(v, ` ${unit}`);
+};
 
 export function printSummary(): void {
   if (!figures.length) return;

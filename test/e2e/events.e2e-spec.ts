@@ -1,20 +1,9 @@
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import { JobEventKind1764610000000 } from '../../libs/database/src/migrations/1764610000000-JobEventKind';
+import type { JobEvent } from '../support/jobs';
 import { bearer, createTestDatabase, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
-
-interface JobEvent {
-  id: number;
-  job_id: string;
-  kind: 'transition' | 'delivery';
-  from: string | null;
-  to: string;
-  at: string;
-  actor: string;
-  reason: string | null;
-  task_id: string | null;
-}
 
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELED'];
 

@@ -109,7 +109,7 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   },
   'channel posts: due posts': async () => {
     const r = recorder();
-    await new ChannelPostsReconciler(new ChannelPostsRepository(r.ds, jobRecordSql), { enqueueMissing: async () => 0 } as never).pass();
+    await new ChannelPostsReconciler(new ChannelPostsRepository(r.ds, jobRecordSql, { written: () => undefined } as never), { enqueueMissing: async () => 0 } as never).pass();
     return r.sent[0];
   },
   'schedules: lock a due schedule': async () => {

@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { AppConfig } from '../../libs/common/src';
 import { ReconcilerService, TaskTransitionsRepository, WorkerIdentity } from '../../libs/jobs/src';
+import { EventsPing } from '../../libs/queue/src';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
 import { jobsApi } from '../support/jobs';
 import { startTestApp, TestApp } from '../support/test-app';
@@ -29,7 +30,7 @@ describe('task fencing', () => {
   async function worker(): Promise<{ id: string; tasks: TaskTransitionsRepository }> {
     const identity = new WorkerIdentity();
     await t.db.query(`INSERT INTO workers (id, host, pid) VALUES ($1, 'test', 0)`, [identity.id]);
-    return { id: identity.id, tasks: new TaskTransitionsRepository(t.app.get(DataSource), identity, t.app.get(AppConfig)) };
+    return { id: identity.id, tasks: new TaskTransitionsRepository(t.app.get(DataSource), identity, t.app.get(AppConfig), t.app.get(EventsPing)) };
   }
   const silence = (id: string) => t.db.query(`UPDATE workers SET heartbeat_at = now() - interval '1 minute' WHERE id = $1`, [id]);
   const taskRow = async (id: string) => (await t.db.query(`SELECT status, claims, worker_id, awaiting_callback FROM tasks WHERE id = $1`, [id])).rows[0];

@@ -17,6 +17,19 @@ export interface JobTransition {
   task_id: string | null;
 }
 
+/** An event as GET /services/agent-jobs/:id/events (and every live stream message) has it. */
+export interface JobEvent {
+  id: number;
+  job_id: string;
+  kind: 'transition' | 'delivery';
+  from: string | null;
+  to: string;
+  at: string;
+  actor: string;
+  reason: string | null;
+  task_id: string | null;
+}
+
 /**
  * The jobs API as the worker-side e2e tests drive it. `app` is read at each call (the test app
  * is started in beforeAll); new orgs are named `orgLabel-…` and jobs target Slack channel `channelCode`.

@@ -111,6 +111,18 @@ export class TokenService {
   }
 
   /**
+   * Which of these token ids are active right now (not revoked, not expired), read from
+   * Postgres past the cache: live streams re-check their tokens with it, all at once.
+   */
+  async activeIds(ids: string[]): Promise<Set<string>> {
+    if (!ids.length) return new Set();
+    const rows: Array<{ id: string }> = await this.tokens.query(
+      `SELECT id FROM api_tokens WHERE id = ANY($1) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, [ids],
+    );
+    return new Set(rows.map((r) => r.id));
+  }
+
+  /**
    * The live record behind a verified JWT, or a DomainError(401). Cached for at most
    * TOKEN_CACHE_TTL_MS, which bounds how late a revocation from another process lands.
    */

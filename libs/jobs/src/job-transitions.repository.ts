@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { EventsPing } from '@app/queue';
 import type { JobStatus } from './job-status';
 import { NOBODY_LISTENS } from './nobody-listens.sql';
 
@@ -89,7 +90,7 @@ export const TIMEOUT_ONE_SQL = timeoutSql(
  */
 @Injectable()
 export class JobTransitionsRepository {
-  constructor(private readonly db: DataSource) {}
+  constructor(private readonly db: DataSource, private readonly events: EventsPing) {}
 
   /**
    * Cancels a job of `orgId` that is not terminal yet, and in the same statement every
@@ -104,6 +105,7 @@ export class JobTransitionsRepository {
       await em.query(`SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
       return em.query(CANCEL_SQL, [jobId, orgId, reason, actor]);
     });
+    this.events.written();
     if (!rows.length) return { found: false as const };
     const r = rows[0];
     const jobs = (r.canceled_jobs as Array<{ id: string; previous_status: JobStatus; task_ids: string[] }>)
@@ -123,6 +125,7 @@ export class JobTransitionsRepository {
    */
   async timeoutJobs(jobId: string | null, limit = 200): Promise<string[]> {
     const rows = jobId === null ? await this.db.query(TIMEOUT_DUE_SQL, [limit]) : await this.db.query(TIMEOUT_ONE_SQL, [jobId]);
+    if (rows.length) this.events.written();
     return rows.map((r: { id: string }) => r.id);
   }
 }

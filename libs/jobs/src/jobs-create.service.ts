@@ -7,7 +7,7 @@ import { conflict, DomainError, FieldError, forbidden, newId, notFound, validati
 import { OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
 import { ChannelsService } from '@app/channels';
-import { TaskQueue } from '@app/queue';
+import { EventsPing, TaskQueue } from '@app/queue';
 import { CreateJobDto } from './dto/create-job.dto';
 import type { JobRow } from './job-rows';
 import { TERMINAL_STATUSES } from './job-status';
@@ -48,6 +48,7 @@ export class JobsCreateService {
     private readonly outbound: OutboundHttpClient,
     private readonly queue: TaskQueue,
     private readonly channels: ChannelsService,
+    private readonly events: EventsPing,
   ) {}
 
   async create(caller: Principal, req: CreateJobRequest): Promise<CreateJobResult> {
@@ -89,6 +90,7 @@ export class JobsCreateService {
       jobId, taskId, orgId: caller.orgId, status, runAt, now, config, body,
       actor: req.actor ?? actorOf(caller), idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
     }, req.inTransaction);
+    if (insert) this.events.written();
     if (!insert) {
       // Another request with the same key won the race: answer as its replay.
       const replay = await this.findReplay(caller.orgId, req.idempotencyKey!, requestHash!);

@@ -3,8 +3,9 @@ import { AuthModule } from '@app/auth';
 import { JobTypesModule } from '@app/job-types';
 import { JobsController } from './jobs.controller';
 import { JobsModule } from './jobs.module';
+import { LiveStreamsModule } from './streams/live-streams.module';
 import { TaskResultController } from './task-result.controller';
 
 // AuthModule registers the JWT strategy behind the guards of these routes.
-@Module({ imports: [AuthModule, JobsModule, JobTypesModule], controllers: [JobsController, TaskResultController] })
+@Module({ imports: [AuthModule, JobsModule, JobTypesModule, LiveStreamsModule], controllers: [JobsController, TaskResultController] })
 export class JobsHttpModule {}

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { AppConfig } from '@app/common';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
+import { EventsPing } from '@app/queue';
 import { deliveryOnTaskFinishSql, insertPostsSql } from '@app/channels';
 import { WorkerIdentity } from './execution/worker-identity';
 import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
@@ -178,6 +179,7 @@ export class TaskTransitionsRepository {
     private readonly db: DataSource,
     private readonly worker: WorkerIdentity,
     private readonly config: AppConfig,
+    private readonly events: EventsPing,
   ) {}
 
   /** PENDING -> RUNNING for this worker, and the job WAITING/SCHEDULED -> RUNNING. Null: not claimable (or this worker is not alive). */
@@ -208,6 +210,7 @@ export class TaskTransitionsRepository {
     const rows = await preparedQuery<Record<string, any>>(this.db, CLAIM_SQL, [
       ...columns(items, (i) => i.jobId, (i) => i.taskId), this.worker.id, this.config.WORKER_DEAD_AFTER_MS,
     ]);
+    if (rows.some((r) => r.started)) this.events.written();
     const byTask = new Map(rows.map((r) => [r.task.id as string, r]));
     return items.map((i) => {
       const row = byTask.get(i.taskId);
@@ -225,6 +228,7 @@ export class TaskTransitionsRepository {
       (f) => f.next?.id ?? null, (f) => f.next?.kind ?? null, (f) => f.next?.attempt ?? null, (f) => f.next?.run_at ?? null,
       (f) => f.claim,
     ));
+    if (items.some((f) => f.jobStatus)) this.events.written();
     const byTask = new Map(rows.map((r) => [r.task_id, r]));
     return items.map((f) => {
       const r = byTask.get(f.taskId);

@@ -4,6 +4,7 @@ export * from './redis-connection';
 export * from './task-queue';
 export * from './broadcasts';
 export * from './job-abort.bus';
+export * from './events-ping';
 export * from './delivery-queues';
 export * from './draining-processor';
 export * from './redis-epoch';

@@ -9,6 +9,7 @@ import { TaskQueue } from './task-queue';
 import { QueueCommandConnections } from './queue-command-connections';
 import { Broadcasts } from './broadcasts';
 import { JobAbortBus } from './job-abort.bus';
+import { EventsPing } from './events-ping';
 
 @Global()
 @Module({
@@ -32,7 +33,7 @@ import { JobAbortBus } from './job-abort.bus';
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
   ],
-  providers: [QueueCommandConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
-  exports: [BullModule, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueCommandConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
+  exports: [BullModule, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { preparedQuery, StatementBatcher } from '@app/database';
 import { CLAIM_SQL, claimParams, ClaimRequest, ClaimRow } from './claim-posts.sql';
+import { EventsPing } from '@app/queue';
 import type { ClaimedPost, DeliveryError, PostJob } from './delivery-types';
 import { finishParams, FinishRequest, FinishRow, finishSql, LOCK_JOB_SQL } from './finish-posts.sql';
 import { JOB_RECORD_SQL, JobRecordSql } from './job-record.port';
@@ -65,7 +66,7 @@ export class ChannelPostsRepository {
 
   private readonly finishStatement: string;
 
-  constructor(private readonly db: DataSource, @Inject(JOB_RECORD_SQL) jobRecord: JobRecordSql) {
+  constructor(private readonly db: DataSource, @Inject(JOB_RECORD_SQL) jobRecord: JobRecordSql, private readonly events: EventsPing) {
     this.finishStatement = finishSql(jobRecord);
   }
 
@@ -127,7 +128,9 @@ export class ChannelPostsRepository {
   }
 
   private async finishMany(items: readonly FinishRequest[]): Promise<Array<FinishRow | undefined>> {
-    return byOrdinal(await preparedQuery<FinishRow>(this.db, this.finishStatement, finishParams(items)), items.length);
+    const rows = await preparedQuery<FinishRow>(this.db, this.finishStatement, finishParams(items));
+    if (items.some((f) => f.reason !== null)) this.events.written();
+    return byOrdinal(rows, items.length);
   }
 
   private async finish(item: FinishRequest): Promise<FinishRow | null> {
@@ -137,11 +140,13 @@ export class ChannelPostsRepository {
       if (row.current) return row;
     }
     // The job row kept changing under us: take its lock first, so the statement's snapshot is current.
-    return this.db.transaction(async (em) => {
+    const locked = await this.db.transaction(async (em) => {
       await em.query(LOCK_JOB_SQL, [item.jobId, item.orgId]);
       const [row] = (await em.query(this.finishStatement, finishParams([item]))) as FinishRow[];
       return row ?? null;
     });
+    if (item.reason !== null) this.events.written();
+    return locked;
   }
 
   private finished(row: FinishRow | null): Finished | null {

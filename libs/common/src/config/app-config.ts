@@ -110,6 +110,21 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   SCHEDULE_POLL_MS = 1000;
 
+  /** Live streams: a `: ping` comment line this often on every open stream. */
+  @Transform(toInt) @IsInt() @Min(100)
+  STREAM_PING_INTERVAL_MS = 15000;
+
+  /** Live streams: bytes queued for one client past which it is disconnected (it resumes with Last-Event-ID). */
+  @Transform(toInt) @IsInt() @Min(1024)
+  STREAM_MAX_BUFFER_BYTES = 1_048_576;
+
+  /**
+   * Org streams: how long events wait behind a lower event id that is not committed yet (a
+   * transaction in flight), to go out in id order; a rolled-back id stops holding them at once.
+   */
+  @Transform(toInt) @IsInt() @Min(0) @Max(60000)
+  STREAM_HOLE_WAIT_MS = 500;
+
   /** Base URL agents use to reach this API (task result callbacks). */
   @IsOptional() @Matches(/^https?:\/\/[^/]+(\/.*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL?: string;

@@ -1,0 +1,34 @@
+import { anyText, integer, QueryParam, QueryParser, validationFailed } from '@app/common';
+import type { JobEventKind } from '../job-rows';
+
+const eventId = integer(0, Number.MAX_SAFE_INTEGER);
+
+const EVENT_KINDS: readonly JobEventKind[] = ['transition', 'delivery'];
+const kindParam: QueryParser<JobEventKind> = {
+  parse: (text) => (EVENT_KINDS.includes(text as JobEventKind) ? (text as JobEventKind) : undefined),
+  expected: `must be one of ${EVENT_KINDS.join(', ')}`,
+};
+
+/** The query of GET /services/agent-jobs/:id/stream. */
+export class JobStreamQueryDto {
+  /** Resume after this event id (the Last-Event-ID header, when given, wins). */
+  @QueryParam(eventId) after?: number;
+}
+
+/** The query of GET /services/events/stream: a position and the filters. */
+export class OrgStreamQueryDto extends JobStreamQueryDto {
+  @QueryParam(anyText) job_type_id?: string;
+  @QueryParam(anyText) channel_code?: string;
+  @QueryParam(kindParam) kind?: JobEventKind;
+}
+
+/**
+ * Where the client is: Last-Event-ID (what EventSource sends when it reconnects, newer
+ * than the URL's ?after=), else ?after=, else null (none).
+ */
+export function streamPosition(after: number | undefined, lastEventId: string | undefined): number | null {
+  if (lastEventId === undefined) return after ?? null;
+  const id = eventId.parse(lastEventId.trim());
+  if (id === undefined) throw validationFailed([{ field: 'Last-Event-ID', message: eventId.expected }], 'Invalid Last-Event-ID header');
+  return id;
+}
