@@ -1,8 +1,9 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
-import { AuthGuard } from '@nestjs/passport';
+import type { Request, Response } from 'express';
 import { DomainError, unauthorized } from '@app/common';
 import { AccessLevel, grants, Scope } from './access-levels';
+import { JWT_STRATEGY, JwtStrategy } from './jwt.strategy';
 import { Principal } from './principal';
 
 export const REQUIRED_ACCESS = 'agent-jobs:required-access';
@@ -14,14 +15,35 @@ export interface RequiredAccess {
 }
 
 /**
- * passport-jwt, with every failure of the token itself (missing, malformed, expired, bad
- * signature; unknown or revoked record) as our 401. passport-jwt reports those as `info`;
- * `err` is what our validate() threw: a DomainError, or a failure to read the token record
- * (Postgres down), which is not the client's fault and goes to the filter as it is (503).
+ * passport-jwt through this app's own JwtStrategy (and its own Passport instance, which runs a
+ * per-request copy of it, as passport does), never through a process-wide strategy name that
+ * another app in the process could have taken. Every failure of the token itself (missing,
+ * malformed, expired, bad signature; unknown or revoked record) is our 401. passport-jwt reports
+ * those as `info`; `err` is what our validate() threw: a DomainError, or a failure to read the
+ * token record (Postgres down), which is not the client's fault and goes to the filter as it is (503).
  */
 @Injectable()
-export class JwtAuthGuard extends AuthGuard('jwt') {
-  override handleRequest<T>(err: unknown, principal: T, info: unknown): T {
+export class JwtAuthGuard implements CanActivate {
+  constructor(private readonly strategy: JwtStrategy) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const http = context.switchToHttp();
+    const req = http.getRequest<Request & { user?: Principal }>();
+    req.user = await new Promise<Principal>((resolve, reject) => {
+      const authenticate = this.strategy.getPassportInstance().authenticate(JWT_STRATEGY, { session: false }, (err: unknown, principal: Principal | false, info: unknown) => {
+        try {
+          resolve(this.handleRequest(err, principal, info));
+        } catch (e) {
+          reject(e);
+        }
+      });
+      // passport calls next() only for a strategy that passes, which passport-jwt never does.
+      authenticate(req, http.getResponse<Response>(), (err?: unknown) => reject(err ?? unauthorized()));
+    });
+    return true;
+  }
+
+  private handleRequest(err: unknown, principal: Principal | false, info: unknown): Principal {
     if (err) throw err;
     if (!principal) {
       const reason = info instanceof Error ? info.message : 'A valid bearer token is required';

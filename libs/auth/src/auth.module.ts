@@ -1,5 +1,4 @@
 import { Module } from '@nestjs/common';
-import { PassportModule } from '@nestjs/passport';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AccessGuard, JwtAuthGuard } from './access.guard';
 import { ApiTokenEntity, OrgEntity } from './api-token.entity';
@@ -16,12 +15,13 @@ import { TokenService } from './token.service';
 export class AuthCoreModule {}
 
 /**
- * Request authentication for HTTP apps. Passport strategies are process-global, so only
- * HTTP apps register one; worker contexts import AuthCoreModule and never replace it.
+ * Request authentication for HTTP apps: each app its own JwtStrategy (on its own Passport
+ * instance), which the guard authenticates with. A module whose routes use RequireAccess
+ * imports this one, so that its guards get their app's strategy.
  */
 @Module({
-  imports: [AuthCoreModule, PassportModule],
+  imports: [AuthCoreModule],
   providers: [JwtStrategy, JwtAuthGuard, AccessGuard],
-  exports: [AuthCoreModule, JwtAuthGuard, AccessGuard],
+  exports: [AuthCoreModule, JwtStrategy, JwtAuthGuard, AccessGuard],
 })
 export class AuthModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
+import passport from 'passport';
 import { ExtractJwt, Strategy } from 'passport-jwt';
 import { AppConfig, unauthorized } from '@app/common';
 import { Principal } from './principal';
@@ -8,6 +9,9 @@ import { jwtKey } from './jwt-key';
 import { CallbackTokens } from './task-callback-tokens';
 import { JWT_ALGORITHM, TokenService } from './token.service';
 import { VerifiedTokens } from './verified-tokens';
+
+/** The strategy's name on its own Passport instance. */
+export const JWT_STRATEGY = 'jwt';
 
 interface TokenClaims {
   exp?: number;
@@ -19,9 +23,16 @@ interface TokenClaims {
 
 const bearerToken = ExtractJwt.fromAuthHeaderAsBearerToken();
 
-/** Verifies signature (HS256 only), iss, aud and exp, then checks the token record. */
+/** Each strategy's own Passport (see getPassportInstance), keyed by the strategy. */
+const ownPassports = new WeakMap<object, passport.Authenticator>();
+
+/**
+ * Verifies signature (HS256 only), iss, aud and exp, then checks the token record. Registered
+ * on a Passport of its own, not on passport's process-wide one: two apps in one process (tests,
+ * a replica) would otherwise share the last one created, with that app's database.
+ */
 @Injectable()
-export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
+export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
   private readonly taskAudience: string;
   private readonly verified = new VerifiedTokens<TokenClaims>();
 
@@ -38,6 +49,13 @@ export class JwtStrategy extends PassportStrategy(Strategy, 'jwt') {
       ignoreExpiration: false,
     });
     this.taskAudience = CallbackTokens.audienceFor(config);
+  }
+
+  /** @nestjs/passport's hook (called by its constructor, before our fields exist) for where the strategy registers. */
+  getPassportInstance(): passport.Authenticator {
+    let own = ownPassports.get(this);
+    if (!own) ownPassports.set(this, (own = new passport.Passport()));
+    return own;
   }
 
   /** A token verified before (same text, not expired) skips passport-jwt's verification; the record is still checked. */
