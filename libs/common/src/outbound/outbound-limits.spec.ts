@@ -19,7 +19,7 @@ describe('OutboundHttpClient limits: timeouts, abort, size cap, network errors',
       'TIMEOUT',
       `timeout: no complete response from 127.0.0.1:${server.port} within 150 ms`,
     );
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140); // not before its time
     await waitFor(() => server.sockets.size === 0); // connection destroyed
   });
 
@@ -35,13 +35,14 @@ describe('OutboundHttpClient limits: timeouts, abort, size cap, network errors',
   it('fails with CONNECT_TIMEOUT when connecting does not finish in time', async () => {
     // The host name never resolves: the connect phase (DNS + TCP + TLS) hangs.
     const client = makeClient({ connectTimeoutMs: 100, resolveHost: () => new Promise<LookupAddress[]>(() => undefined) });
+    // CONNECT_TIMEOUT, not the (longer) total TIMEOUT: the connect phase's own limit ended it.
     const started = Date.now();
     await expectOutboundError(
       client.request({ url: 'http://agent.internal.test:8080/run' }),
       'CONNECT_TIMEOUT',
       'connect timeout: could not connect to agent.internal.test:8080 within 100 ms',
     );
-    expect(Date.now() - started).toBeLessThan(1000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
 
   it('aborts via signal and destroys the connection at once', async () => {
@@ -49,14 +50,13 @@ describe('OutboundHttpClient limits: timeouts, abort, size cap, network errors',
     const requestArrived = new Promise<void>((r) => (arrived = r));
     const server = await startServer(() => arrived());
     const controller = new AbortController();
-    const pending = makeClient().request({ url: server.origin, body: 'x', signal: controller.signal, timeoutMs: 5000 });
+    // A timeout far beyond the wait below: only the abort can close the connection in time.
+    const pending = makeClient().request({ url: server.origin, body: 'x', signal: controller.signal, timeoutMs: 600_000 });
     await requestArrived;
     expect(server.sockets.size).toBe(1);
-    const started = Date.now();
     controller.abort();
     await expectOutboundError(pending, 'ABORTED');
-    await waitFor(() => server.sockets.size === 0, 500);
-    expect(Date.now() - started).toBeLessThan(500);
+    await waitFor(() => server.sockets.size === 0);
   });
 
   it('rejects an already aborted signal without connecting', async () => {
@@ -96,13 +96,12 @@ describe('OutboundHttpClient limits: timeouts, abort, size cap, network errors',
       res.writeHead(200, { 'content-length': String(50 * 1024 * 1024) });
       res.write('only a little'); // then hang: the client must not wait for the rest
     });
-    const started = Date.now();
+    // RESPONSE_TOO_LARGE, not TIMEOUT: refused on the header, without waiting for the body.
     await expectOutboundError(
-      makeClient({ maxResponseBytes: 1024 }).request({ url: server.origin, timeoutMs: 3000 }),
+      makeClient({ maxResponseBytes: 1024 }).request({ url: server.origin, timeoutMs: 600_000 }),
       'RESPONSE_TOO_LARGE',
       'declares 52428800 bytes (Content-Length)',
     );
-    expect(Date.now() - started).toBeLessThan(1000);
     await waitFor(() => server.sockets.size === 0);
   });
 
