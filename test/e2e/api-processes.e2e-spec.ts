@@ -1,14 +1,12 @@
-import { ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
-import { freePort } from '../support/free-port';
+import { API_MAIN, Child, freePort } from '../support/processes';
 import { createTestDatabase, eventually, testEnv } from '../support/test-app';
 
 /**
  * API_PROCESSES=2 as an operator runs it: the built `node dist/apps/api/main.js` (npm test
  * builds dist first), a primary that supervises two API processes sharing the port.
  */
-const MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'api', 'main.js');
 
 const childrenOf = (pid: number): number[] => {
   try {
@@ -27,19 +25,14 @@ const health = async (port: number) => {
 };
 
 describe('API_PROCESSES', () => {
-  let primary: ChildProcess | undefined;
-  let stderr = '';
-  afterAll(() => { if (primary && primary.exitCode === null) primary.kill('SIGKILL'); });
+  let primary: Child | undefined;
+  afterAll(async () => { await primary?.stop(); });
 
   it('serves from two processes, replaces one that dies, and stops them all on SIGTERM', async () => {
     const port = await freePort();
     const db = await createTestDatabase();
-    primary = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, ...testEnv(db, { PORT: String(port), API_PROCESSES: '2' }) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    primary.stderr!.on('data', (d) => { stderr += d; });
-    const pid = primary.pid!;
+    primary = Child.node(API_MAIN, [], testEnv(db, { PORT: String(port), API_PROCESSES: '2' }));
+    const pid = primary.pid;
 
     await eventually(async () => (await health(port)) === 200 && childrenOf(pid).length === 2, 60_000, 200);
     const [first, second] = childrenOf(pid);
@@ -54,27 +47,20 @@ describe('API_PROCESSES', () => {
     expect(replaced).toHaveLength(2);
     await eventually(async () => (await health(port)) === 200, 30_000, 200);
 
-    const exited = new Promise<number | null>((resolve) => primary!.once('exit', (code) => resolve(code)));
-    primary.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await primary.stop('SIGTERM')).toBe(0);
     expect(childrenOf(pid)).toEqual([]);
     for (const child of replaced as number[]) expect(() => process.kill(child, 0)).toThrow();
-    expect(stderr).not.toMatch(/failed to start/);
+    expect(primary.stderr).not.toMatch(/failed to start/);
   }, 120_000);
 
   it('exits with 1 when its processes cannot start (here: the port is taken)', async () => {
     const db = await createTestDatabase();
     const taken = createServer();
     const port = await new Promise<number>((resolve) => taken.listen(0, () => resolve((taken.address() as { port: number }).port)));
-    const run = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, ...testEnv(db, { PORT: String(port), API_PROCESSES: '2' }) },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let err = '';
-    run.stderr!.on('data', (d) => { err += d; });
-    const code = await new Promise<number | null>((resolve) => run.once('exit', (c) => resolve(c)));
-    taken.close();
+    const run = Child.node(API_MAIN, [], testEnv(db, { PORT: String(port), API_PROCESSES: '2' }));
+    const code = await run.finished();
+    await new Promise((resolve) => taken.close(resolve));
     expect(code).toBe(1);
-    expect(err).toMatch(/failed to start/);
+    expect(run.stderr).toMatch(/failed to start/);
   }, 60_000);
 });

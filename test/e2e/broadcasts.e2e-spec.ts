@@ -1,33 +1,11 @@
 import { Logger } from '@nestjs/common';
-import { ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import Redis from 'ioredis';
 import { AppConfig, loadConfig } from '../../libs/common/src';
 import { Broadcasts } from '../../libs/queue/src/broadcasts';
+import { RedisServer } from '../support/processes';
 import { REDIS_URL } from '../support/test-env';
 import { eventually } from '../support/test-app';
-
-const freePort = () => new Promise<number>((resolve) => {
-  const s = createServer().listen(0, '127.0.0.1', () => {
-    const { port } = s.address() as { port: number };
-    s.close(() => resolve(port));
-  });
-});
-
-/** A Redis of this test's own, which it can kill and start again on the same port. */
-function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: ['ignore', 'pipe', 'ignore'] });
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (d: Buffer) => { if (d.toString().includes('Ready to accept connections')) resolve(child); });
-    child.once('exit', (code) => reject(new Error(`redis-server exited with ${code}`)));
-  });
-}
-const stop = (child: ChildProcess) => new Promise<void>((resolve) => {
-  if (child.exitCode !== null) return resolve();
-  child.once('exit', () => resolve());
-  child.kill('SIGKILL');
-});
 
 const configFor = (redisUrl: string, prefix: string): AppConfig => loadConfig({ NODE_ENV: 'test', REDIS_URL: redisUrl, QUEUE_PREFIX: prefix });
 
@@ -59,28 +37,28 @@ describe('broadcasts', () => {
   });
 
   it('a publish while Redis is down returns false; once Redis is back the subscriber resyncs and hears again', async () => {
-    const port = await freePort();
-    let redis = await startRedis(port);
+    // A Redis of this test's own, which it kills and starts again on the same port.
+    const redis = await RedisServer.start();
     try {
-      const { a, b } = pair(`redis://127.0.0.1:${port}`);
+      const { a, b } = pair(redis.url);
       const heard: unknown[] = [];
       let resyncs = 0;
       await b.subscribe('changes', { message: (m) => heard.push(m), resync: () => { resyncs++; } });
       expect(await a.publish('changes', { before: true })).toBe(true);
       await eventually(async () => heard.length === 1);
 
-      await stop(redis);
+      await redis.kill();
       expect(await a.publish('changes', { lost: true })).toBe(false);
       expect(resyncs).toBe(0);
 
-      redis = await startRedis(port);
+      await redis.restart();
       await eventually(async () => resyncs === 1, 15_000);
       expect(await a.publish('changes', { after: true })).toBe(true);
       await eventually(async () => heard.some((m) => (m as { after?: boolean }).after));
       // The unconfirmed message may still go out late (ioredis queued it): harmless for a hint.
       expect(heard.filter((m) => !(m as { lost?: boolean }).lost)).toEqual([{ before: true }, { after: true }]);
     } finally {
-      await stop(redis);
+      await redis.kill();
     }
   });
 });

@@ -1,4 +1,5 @@
 import { ChannelPostsService } from '../../libs/channels/src/delivery/channel-posts.service';
+import { createEchoJobType } from '../support/jobs';
 import { SlackServer, startSlackServer } from '../support/slack-server';
 import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
@@ -26,7 +27,7 @@ describe('channel posts delivered side by side', () => {
     auth = bearer(await t.token(org, { SERVICES: 'ADMIN' }));
     const botToken = `xoxb-${org}`;
     slack.addToken(botToken, { team_id: 'TBATCH', team_name: 'batch' });
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, auth);
     expect((await t.http().put('/services/integrations/slack').set(auth).send({ bot_token: botToken })).status).toBe(200);
   });
   afterAll(async () => {

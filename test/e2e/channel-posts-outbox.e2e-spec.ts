@@ -12,7 +12,7 @@ import { OutboundModule } from '../../libs/common/src/outbound.module';
 import { DatabaseModule } from '../../libs/database/src';
 import { JobRecordSqlModule } from '../../libs/jobs/src/job-record.sql';
 import { QueueModule } from '../../libs/queue/src';
-import { jobsApi } from '../support/jobs';
+import { createEchoJobType, jobsApi } from '../support/jobs';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 /** The outbox without a processor or reconciler loop: the tests drive each step. */
@@ -54,7 +54,7 @@ describe('channel posts outbox', () => {
   /** A job that does not run (scheduled in an hour) with `posts` in its outbox; ages are seconds ago. */
   async function jobWithPosts(posts: Array<{ status: string; attempts?: number; dueAgo?: number; createdAgo?: number; ts?: string }>) {
     const { org, auth } = await orgWithToken();
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, auth);
     const job = await createJob(auth, org, 'echo', { scheduled_at: new Date(Date.now() + 3600_000).toISOString() });
     const ids = posts.map(() => `task_outbox_${++seq}_${Date.now().toString(36)}`);
     for (const [i, p] of posts.entries()) {

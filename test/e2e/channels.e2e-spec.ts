@@ -1,3 +1,4 @@
+import { createEchoJobType, echoTenant } from '../support/jobs';
 import { expectProblem } from '../support/problem';
 import { bearer, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 
@@ -16,7 +17,7 @@ describe('channels', () => {
     org = newOrg('channels');
     write = bearer(await t.token(org, { SERVICES: 'WRITE' }));
     read = bearer(await t.token(org, { SERVICES: 'READ' }));
-    expect((await t.http().post('/services/job-types').set(write).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, write);
   });
   afterAll(async () => { await t?.close(); });
 
@@ -31,9 +32,7 @@ describe('channels', () => {
     let listOrg: string;
     let auth: Auth;
     beforeAll(async () => {
-      listOrg = newOrg('list');
-      auth = bearer(await t.token(listOrg, { SERVICES: 'WRITE' }));
-      expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+      ({ org: listOrg, auth } = await echoTenant(t, 'list'));
       for (const code of ['C0AAA1', 'G0BBB2', 'D0CCC3']) expect((await postJob(auth, listOrg, { platform: 'slack', type: 'channel', code })).status).toBe(201);
       // The same channel again, with new data: still one row, data updated.
       expect((await postJob(auth, listOrg, { platform: 'slack', type: 'channel', code: 'C0AAA1', data: { purpose: 'alerts' } })).status).toBe(201);

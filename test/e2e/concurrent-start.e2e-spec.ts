@@ -1,11 +1,8 @@
-import { ChildProcess, spawn } from 'node:child_process';
 import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Redis from 'ioredis';
-import { freePort } from '../support/free-port';
-import { createTestDatabase, eventually, newOrg, testEnv } from '../support/test-app';
-import { REDIS_URL } from '../support/test-env';
+import { Child, freePort } from '../support/processes';
+import { createTestDatabase, deleteQueueKeys, eventually, newOrg, testEnv } from '../support/test-app';
 
 /**
  * The README's scale-out, from a clean checkout (no dist/): one API, two workers and a CLI call
@@ -29,9 +26,7 @@ function cleanCheckout(): string {
 
 interface Started {
   name: string;
-  child: ChildProcess;
-  output: string;
-  exited: Promise<number | null>;
+  child: Child;
 }
 
 describe('concurrent starts from a clean checkout', () => {
@@ -41,35 +36,16 @@ describe('concurrent starts from a clean checkout', () => {
 
   /** npm in its own process group (npm, its shell, node), so that SIGTERM reaches all of them. */
   function npm(name: string, args: string[], env: NodeJS.ProcessEnv): Started {
-    const child = spawn('npm', args, { cwd: dir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    const proc: Started = { name, child, output: '', exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))) };
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => { proc.output += d; });
-    child.stderr!.setEncoding('utf8').on('data', (d: string) => { proc.output += d; });
+    const proc = { name, child: new Child('npm', args, { cwd: dir, env, group: true }) };
     started.push(proc);
     return proc;
   }
-
-  async function stop(proc: Started): Promise<void> {
-    if (proc.child.exitCode !== null || proc.child.signalCode !== null) return;
-    try {
-      process.kill(-proc.child.pid!, 'SIGTERM');
-    } catch {
-      return; // the group is gone already
-    }
-    const timer = setTimeout(() => { try { process.kill(-proc.child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 15_000);
-    await proc.exited;
-    clearTimeout(timer);
-  }
+  const stop = (proc: Started) => proc.child.stop('SIGTERM', 15_000);
 
   afterAll(async () => {
     await Promise.all(started.map(stop));
     if (dir) rmSync(dir, { recursive: true, force: true });
-    if (prefix) {
-      const redis = new Redis(REDIS_URL);
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length) await redis.del(...keys);
-      redis.disconnect();
-    }
+    if (prefix) await deleteQueueKeys(prefix);
   }, 60_000);
 
   it('an API, two workers and a CLI call start together: one build, all come up, a job completes', async () => {
@@ -86,18 +62,18 @@ describe('concurrent starts from a clean checkout', () => {
     const workers = [npm('worker 1', ['run', 'start:worker'], env), npm('worker 2', ['run', 'start:worker'], env)];
     const cli = npm('cli', ['run', '--silent', 'cli', '--', 'token', 'create', '--org', org, '--access', 'SERVICES:WRITE'], env);
 
-    const describeAll = () => started.map((p) => `--- ${p.name} (exit ${p.child.exitCode}):\n${p.output.slice(-2000)}`).join('\n');
-    const cliCode = await cli.exited;
+    const describeAll = () => started.map((p) => `--- ${p.name} (exit ${p.child.proc.exitCode}):\n${p.child.output.slice(-2000)}`).join('\n');
+    const cliCode = await cli.child.finished(170_000);
     if (cliCode !== 0) throw new Error(`the CLI failed:\n${describeAll()}`);
-    // --silent: stdout is the token JSON alone (the build reports on stderr, mixed in `output` here).
-    const jsonLine = cli.output.split('\n').find((line) => line.startsWith('{'));
+    // --silent: the token JSON is the CLI's line on stdout (the build reports on stderr).
+    const jsonLine = cli.child.stdout.split('\n').find((line) => line.startsWith('{'));
     const { token } = JSON.parse(jsonLine!) as { token: string };
     expect(token.split('.')).toHaveLength(3);
 
     await eventually(async () => {
-      if (started.some((p) => p !== cli && p.child.exitCode !== null)) throw new Error(`a process exited:\n${describeAll()}`);
+      if (started.some((p) => p !== cli && !p.child.running)) throw new Error(`a process exited:\n${describeAll()}`);
       const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).catch(() => null);
-      return ready?.status === 200 && workers.every((w) => w.output.includes('Agent Jobs worker running'));
+      return ready?.status === 200 && workers.every((w) => w.child.output.includes('Agent Jobs worker running'));
     }, 150_000, 250);
 
     const auth = { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' };
@@ -117,11 +93,11 @@ describe('concurrent starts from a clean checkout', () => {
     expect(done.result).toEqual({ started: 'together' });
 
     // One compile for four starts; dist is the symlink to it.
-    const compiled = started.flatMap((p) => p.output.match(/compiling into \S+/g) ?? []);
+    const compiled = started.flatMap((p) => p.child.output.match(/compiling into \S+/g) ?? []);
     expect(compiled).toHaveLength(1);
     expect(lstatSync(join(dir, 'dist')).isSymbolicLink()).toBe(true);
     expect(readdirSync(join(dir, '.builds'))).toEqual([readlinkSync(join(dir, 'dist')).replace(/^\.builds\//, '')]);
-    expect(started.filter((p) => p !== cli).map((p) => p.child.exitCode)).toEqual([null, null, null]);
+    expect(started.filter((p) => p !== cli).map((p) => p.child.running)).toEqual([true, true, true]);
 
     await Promise.all(started.map(stop));
   }, 240_000);

@@ -1,4 +1,5 @@
 import type { Response } from 'supertest';
+import { createEchoJobType } from '../support/jobs';
 import { expectProblem, fieldsOf } from '../support/problem';
 import { bearer, newOrg, startTestApp, TestApp } from '../support/test-app';
 
@@ -19,7 +20,7 @@ describe('list cursors', () => {
     for (const label of ['cursor-a', 'cursor-b']) {
       const org = newOrg(label);
       const auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
-      expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+      await createEchoJobType(t, auth);
       for (let i = 0; i < 5; i++) {
         const res = await t.http().post('/services/agent-jobs').set(auth).send({
           target_channel: { org_id: org, platform: 'slack', code: 'C0CURSOR' }, job_type_id: 'echo',

@@ -1,6 +1,6 @@
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
 import { CreatedJob, jobsApi } from '../support/jobs';
-import { WorkerProcess } from '../support/processes';
+import { Child, startWorkerProcess } from '../support/processes';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 
 const JOBS = 150;
@@ -18,7 +18,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.le
 describe('a worker killed mid-task', () => {
   let t: TestApp;
   let agent: AgentServer;
-  const workers: WorkerProcess[] = [];
+  const workers: Child[] = [];
 
   beforeAll(async () => {
     // The liveness defaults (1 s heartbeat, dead after 5 s, 1 s reconciler passes), as deployed.
@@ -28,7 +28,7 @@ describe('a worker killed mid-task', () => {
     ]);
   });
   afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.kill()));
+    await Promise.all(workers.splice(0).map((w) => w.stop()));
   });
   afterAll(async () => {
     await agent?.close();
@@ -38,7 +38,7 @@ describe('a worker killed mid-task', () => {
   const { orgWithToken, createJob, getJob } = jobsApi(() => t, { orgLabel: 'dead', channelCode: 'CDEAD' });
 
   /** The worker's id once its first heartbeat is in; its stderr if it died trying. */
-  const workerId = async (w: WorkerProcess) =>
+  const workerId = async (w: Child) =>
     eventually(async () => {
       if (w.proc.exitCode !== null) throw new Error(`worker exited with ${w.proc.exitCode}: ${w.stderr}`);
       return (await t.db.query(`SELECT id FROM workers WHERE pid = $1`, [w.pid])).rows[0]?.id as string | undefined;
@@ -50,7 +50,7 @@ describe('a worker killed mid-task', () => {
     const { org, auth } = await orgWithToken();
     const jt = await createHttpJobType(t, agent, auth, { id: 'slow', behaviour: 'late-complete', query: { after_ms: AGENT_MS } });
     const env = { ...t.env, PUBLIC_URL: t.url };
-    workers.push(WorkerProcess.start(env), WorkerProcess.start(env));
+    workers.push(startWorkerProcess(env), startWorkerProcess(env));
     const [victim, survivor] = workers;
     const [victimId] = await Promise.all([workerId(victim), workerId(survivor)]);
 
@@ -64,7 +64,7 @@ describe('a worker killed mid-task', () => {
     })();
     // Mid-run, while it holds several tasks: SIGKILL, no chance to hand anything back.
     await eventually(async () => jobs.length > JOBS / 3 && (await running(victimId)).length >= 3, 30_000, 20);
-    await victim.kill('SIGKILL');
+    await victim.stop('SIGKILL');
     const killedAt = Date.now();
     const orphaned = await running(victimId);
     expect(orphaned.length).toBeGreaterThanOrEqual(3);
@@ -115,7 +115,7 @@ describe('a worker killed mid-task', () => {
     const { org, auth } = await orgWithToken();
     const jt = await createHttpJobType(t, agent, auth, { id: `unclaimed-${holdMs}`, behaviour: 'complete' });
     const env = { ...t.env, PUBLIC_URL: t.url };
-    workers.push(WorkerProcess.start(env));
+    workers.push(startWorkerProcess(env));
     const [victim] = workers;
     await workerId(victim);
     const created = await createJob(auth, org, jt.id, { scheduled_at: new Date(Date.now() + 1500).toISOString() });
@@ -132,7 +132,7 @@ describe('a worker killed mid-task', () => {
       )).rowCount;
       await eventually(() => claimWaiting(0), 30_000, 20);
       expect(await t.redis.lrange(`${t.env.QUEUE_PREFIX}:agent-tasks:active`, 0, -1)).toContain(taskId);
-      await victim.kill('SIGKILL');
+      await victim.stop('SIGKILL');
       killedAt = Date.now();
       await eventually(() => claimWaiting(holdMs), 30_000, 20);
     } finally {
@@ -140,7 +140,7 @@ describe('a worker killed mid-task', () => {
       lock.release();
     }
     // The other worker starts only now, so it cannot have taken the job from Bull before the victim.
-    workers.push(WorkerProcess.start(env));
+    workers.push(startWorkerProcess(env));
     await workerId(workers[1]);
     const upAt = Date.now();
 

@@ -1,8 +1,8 @@
 import { Client } from 'pg';
 import type { QueryRunner } from 'typeorm';
 import { JobEventKind1764610000000 } from '../../libs/database/src/migrations/1764610000000-JobEventKind';
-import type { JobEvent } from '../support/jobs';
-import { bearer, createTestDatabase, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { echoTenant, type JobEvent } from '../support/jobs';
+import { createTestDatabase, eventually, inAnHour, startTestApp, TestApp } from '../support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
 
 const TERMINAL = ['COMPLETED', 'FAILED', 'CANCELED'];
@@ -31,9 +31,7 @@ describe('job events: id and kind', () => {
   beforeAll(async () => {
     receiver = await startWebhookReceiver();
     t = await startTestApp({ env: { DELIVERY_BACKOFF_BASE_MS: '100' } });
-    org = newOrg('events');
-    auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    ({ org, auth } = await echoTenant(t, 'events'));
   });
   afterAll(async () => {
     await t?.close();

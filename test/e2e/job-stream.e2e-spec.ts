@@ -1,7 +1,7 @@
 import { OpenStreams } from '../../libs/jobs/src/streams/open-streams';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
 import { expectProblem } from '../support/problem';
-import type { JobEvent } from '../support/jobs';
+import { createEchoJobType, echoTenant, type JobEvent } from '../support/jobs';
 import { openStream, SseClient } from '../support/sse-client';
 import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp, tokenId } from '../support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
@@ -61,7 +61,7 @@ describe('GET /services/agent-jobs/:id/stream', () => {
     org = newOrg('stream');
     write = bearer(await t.token(org, { SERVICES: 'WRITE' }));
     read = await t.token(org, { SERVICES: 'READ' });
-    expect((await t.http().post('/services/job-types').set(write).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, write);
     manualType = (await createHttpJobType(t, agent, write, { id: 'manual', behaviour: 'accept' })).id;
   });
   afterAll(async () => {
@@ -169,9 +169,7 @@ describe('GET /services/agent-jobs/:id/stream', () => {
   });
 
   it('refuses before any byte of stream: no token 401, another org\'s job 403, unknown job 404, bad positions 400', async () => {
-    const other = newOrg('stream-other');
-    const otherWrite = bearer(await t.token(other, { SERVICES: 'WRITE' }));
-    expect((await t.http().post('/services/job-types').set(otherWrite).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    const { org: other, auth: otherWrite } = await echoTenant(t, 'stream-other');
     const theirs = await create({ scheduled_at: inAnHour(), target_channel: { org_id: other, platform: 'slack', code: 'C0OTHER' } }, otherWrite, other);
     const mine = await create({ scheduled_at: inAnHour() });
     const refusals: Array<[SseClient, number, string]> = [

@@ -1,6 +1,7 @@
 import { INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { WorkerModule } from '../../apps/worker/worker.module';
+import { createEchoJobType } from '../support/jobs';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
 import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
@@ -29,7 +30,7 @@ describe('observers: nothing is lost without a worker, or with several', () => {
     const org = newOrg('obs-rec');
     const auth = { Authorization: `Bearer ${await t.token(org, { SERVICES: 'WRITE' })}` };
     const admin = { Authorization: `Bearer ${await t.token(org, { SERVICES: 'ADMIN' })}` };
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, auth);
     const secret = (await t.http().get('/services/webhooks/signing-secret').set(admin)).body.data.secret as string;
     const cb = rx.endpoint('ok', {}, [secret]);
     const create = async (extra: Record<string, unknown>) => {

@@ -1,8 +1,9 @@
 import type { Response } from 'supertest';
+import { echoTenant } from '../support/jobs';
 import { expectProblem, expectUnavailable } from '../support/problem';
 import { ANSWER_WITHIN_MS, expectLiveButNotReady, expectReady } from '../support/outage';
 import { TcpProxy } from '../support/tcp-proxy';
-import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { bearer, eventually, inAnHour, startTestApp, TestApp } from '../support/test-app';
 import { PG_ADMIN_URL } from '../support/test-env';
 
 /**
@@ -26,9 +27,7 @@ describe('Postgres outage', () => {
   beforeAll(async () => {
     proxy = await TcpProxy.start({ host: pg.hostname, port: Number(pg.port || 5432) });
     t = await startTestApp({ databaseUrl: (url) => proxy.proxiedUrl(url), env: { DB_CONNECT_TIMEOUT_MS: '1000' } });
-    org = newOrg('pg-outage');
-    auth = bearer(await t.token(org, { SERVICES: 'ADMIN' }));
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    ({ org, auth } = await echoTenant(t, 'pg-outage', { SERVICES: 'ADMIN' }));
     const scheduled = await t.http().post('/services/agent-jobs').set(auth).send({ ...jobBody(), scheduled_at: inAnHour() });
     expect(scheduled.status).toBe(201);
     scheduledJobId = scheduled.body.data.job_id;

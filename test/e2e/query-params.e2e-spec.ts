@@ -1,6 +1,7 @@
 import type { Response, Test } from 'supertest';
+import { echoTenant } from '../support/jobs';
 import { expectProblem, fieldsOf } from '../support/problem';
-import { bearer, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { bearer, inAnHour, startTestApp, TestApp } from '../support/test-app';
 
 interface Route {
   method: string;
@@ -36,9 +37,7 @@ describe('query parameters', () => {
 
   beforeAll(async () => {
     t = await startTestApp({ withWorker: false });
-    org = newOrg('query');
-    admin = bearer(await t.token(org, { SERVICES: 'ADMIN' }));
-    expect((await t.http().post('/services/job-types').set(admin).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    ({ org, auth: admin } = await echoTenant(t, 'query', { SERVICES: 'ADMIN' }));
   });
   afterAll(async () => { await t?.close(); });
 

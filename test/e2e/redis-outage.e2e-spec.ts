@@ -1,7 +1,8 @@
-import { OwnRedis, startOwnRedis } from '../support/redis-server';
+import { echoTenant } from '../support/jobs';
 import { ANSWER_WITHIN_MS, expectLiveButNotReady, expectReady } from '../support/outage';
+import { RedisServer } from '../support/processes';
 import { TcpProxy } from '../support/tcp-proxy';
-import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { eventually, inAnHour, startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Redis taken away from one app (its own redis-server child behind a TCP proxy that the test
@@ -11,7 +12,7 @@ import { bearer, eventually, inAnHour, newOrg, startTestApp, TestApp } from '../
  */
 
 describe('Redis outage', () => {
-  let redis: OwnRedis;
+  let redis: RedisServer;
   let proxy: TcpProxy;
   let t: TestApp;
   let org: string;
@@ -23,19 +24,17 @@ describe('Redis outage', () => {
   const getJob = (id: string) => t.http().get(`/services/agent-jobs/${id}`).set(auth).timeout(ANSWER_WITHIN_MS);
 
   beforeAll(async () => {
-    redis = await startOwnRedis();
+    redis = await RedisServer.start();
     proxy = await TcpProxy.start({ host: '127.0.0.1', port: redis.port });
     t = await startTestApp({ env: { REDIS_URL: proxy.proxiedUrl(redis.url), REDIS_TIMEOUT_MS: '1000' } });
-    org = newOrg('redis-outage');
-    auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    ({ org, auth } = await echoTenant(t, 'redis-outage'));
   });
 
   afterAll(async () => {
     await proxy?.restore();
     await t?.close();
     await proxy?.close();
-    await redis?.stop();
+    await redis?.kill();
   });
 
   it('runs jobs while Redis is up, and readiness says so', async () => {

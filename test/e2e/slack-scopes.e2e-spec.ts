@@ -1,3 +1,4 @@
+import { createEchoJobType } from '../support/jobs';
 import { SlackServer, startSlackServer } from '../support/slack-server';
 import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
@@ -27,7 +28,7 @@ describe('Slack token scopes and crash dedupe', () => {
     const admin = bearer(await t.token(org, { SERVICES: 'ADMIN' }));
     const botToken = `xoxb-${org}`;
     slack.addToken(botToken, { team_id: 'T0SCOPES', team_name: 'Scopes', ...(scopes ? { scopes } : {}) });
-    expect((await t.http().post('/services/job-types').set(admin).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, admin);
     const put = await t.http().put('/services/integrations/slack').set(admin).send({ bot_token: botToken });
     return { org, admin, put };
   }

@@ -4,6 +4,7 @@ import Redis from 'ioredis';
 import { AddressInfo } from 'node:net';
 import { createApp } from '../../apps/api/create-app';
 import { WorkerModule } from '../../apps/worker/worker.module';
+import { createEchoJobType } from '../support/jobs';
 import { openStream } from '../support/sse-client';
 import { bearer, inAnHour, newOrg, startTestApp, TestApp } from '../support/test-app';
 import { REDIS_URL } from '../support/test-env';
@@ -34,7 +35,7 @@ describe('live streams across processes', () => {
     org = newOrg('procs');
     write = bearer(await t.token(org, { SERVICES: 'WRITE' }));
     read = await t.token(org, { SERVICES: 'READ' });
-    expect((await t.http().post('/services/job-types').set(write).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, write);
   });
   afterAll(async () => {
     await worker?.close();

@@ -1,4 +1,5 @@
-import { bearer, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { echoTenant } from '../support/jobs';
+import { startTestApp, TestApp } from '../support/test-app';
 
 /**
  * Canceling a parent while its subjobs are being created: every create answers 201 or 409
@@ -17,9 +18,7 @@ describe('subjobs created while their parent is canceled', () => {
   });
 
   async function orgWithEcho() {
-    const org = newOrg('race');
-    const auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
-    await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } }).expect(201);
+    const { org, auth } = await echoTenant(t, 'race');
     return { org, auth };
   }
 

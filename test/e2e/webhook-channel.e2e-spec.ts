@@ -1,6 +1,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { createEchoJobType } from '../support/jobs';
 import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
 interface Received {
@@ -66,7 +67,7 @@ describe('webhook channels', () => {
     t = await startTestApp({ env: { DELIVERY_BACKOFF_BASE_MS: '200' } });
     org = newOrg('webhook-channel');
     auth = { Authorization: `Bearer ${await t.token(org, { SERVICES: 'WRITE' })}` };
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, auth);
     [secret, otherOrgSecret] = await Promise.all([revealSecret(org), revealSecret(newOrg('webhook-other'))]);
     expect(secret).toMatch(/^whsec_/);
   });

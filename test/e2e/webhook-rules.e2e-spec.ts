@@ -1,4 +1,5 @@
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
+import { createEchoJobType } from '../support/jobs';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
 import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
@@ -29,7 +30,7 @@ describe('one webhook rule for observers and webhook channels', () => {
     org = newOrg('rules');
     auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
     const admin = bearer(await t.token(org, { SERVICES: 'ADMIN' }));
-    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, auth);
     secret = (await t.http().get('/services/webhooks/signing-secret').set(admin)).body.data.secret;
   });
   afterAll(async () => {

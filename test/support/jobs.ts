@@ -1,6 +1,27 @@
+import type { Scopes } from '../../libs/auth/src';
 import { bearer, eventually, newOrg, TestApp, tokenId } from './test-app';
 
 type Auth = Record<string, string>;
+
+/** The echo builtin as a job type of the caller's org (expects 201). */
+export async function createEchoJobType(t: TestApp, auth: Auth, id = 'echo'): Promise<void> {
+  const res = await t.http().post('/services/job-types').set(auth).send({ id, name: 'Echo', executor: { type: 'builtin', name: 'echo' } });
+  expect(res.status).toBe(201);
+}
+
+/** A fresh org named `label-…` and a token for it (WRITE unless said). */
+export async function orgWithToken(t: TestApp, label: string, scopes: Scopes = { SERVICES: 'WRITE' }) {
+  const org = newOrg(label);
+  const token = await t.token(org, scopes);
+  return { org, token, tokenId: tokenId(token), auth: bearer(token) };
+}
+
+/** orgWithToken, and the echo builtin as its job type 'echo': the setup most API tests start from. */
+export async function echoTenant(t: TestApp, label: string, scopes: Scopes = { SERVICES: 'WRITE' }) {
+  const tenant = await orgWithToken(t, label, scopes);
+  await createEchoJobType(t, tenant.auth);
+  return tenant;
+}
 
 export interface CreatedJob {
   job_id: string;
@@ -36,11 +57,7 @@ export interface JobEvent {
  */
 export function jobsApi(app: () => TestApp, opts: { orgLabel: string; channelCode: string }) {
   /** A fresh org and a WRITE token for it. */
-  async function orgWithToken() {
-    const org = newOrg(opts.orgLabel);
-    const token = await app().token(org, { SERVICES: 'WRITE' });
-    return { org, token, tokenId: tokenId(token), auth: bearer(token) };
-  }
+  const newTenant = () => orgWithToken(app(), opts.orgLabel);
 
   /** Creates a job (expects 201) and returns its representation. */
   async function createJob(auth: Auth, org: string, jobTypeId: string, extra: Record<string, unknown> = {}): Promise<CreatedJob> {
@@ -71,5 +88,5 @@ export function jobsApi(app: () => TestApp, opts: { orgLabel: string; channelCod
     return (res.body.data as JobTransition[]).filter((e) => e.from !== e.to);
   }
 
-  return { orgWithToken, createJob, getJob, waitForStatus, transitions };
+  return { orgWithToken: newTenant, createJob, getJob, waitForStatus, transitions };
 }

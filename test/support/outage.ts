@@ -1,7 +1,10 @@
 import type { TestApp } from './test-app';
 import { expectUnavailable } from './problem';
 
-/** During an outage no request may hang: supertest gives up (and the test fails) past this. */
+/**
+ * During an outage no request may hang: supertest gives up (and the test fails) past this. A
+ * hang guard, not a speed budget: a request that fails fast answers in milliseconds.
+ */
 export const ANSWER_WITHIN_MS = 8000;
 
 /** With one dependency down: liveness still 200, readiness 503 naming that one (and the other up). */

@@ -3,6 +3,7 @@ import * as net from 'node:net';
 import { OutboundError, OutboundErrorCode } from '../../libs/common/src/outbound/outbound-errors';
 import { OutboundHttpClient } from '../../libs/common/src/outbound/outbound-http.client';
 import type { OutboundClientOptions } from '../../libs/common/src/outbound/outbound-types';
+import { eventually } from './eventually';
 
 /*
  * Real HTTP servers on 127.0.0.1 (port 0). No test may send traffic anywhere
@@ -97,13 +98,8 @@ export async function expectOutboundError(promise: Promise<unknown>, code: Outbo
   return err as OutboundError;
 }
 
-export const waitFor = async (predicate: () => boolean, ms = 1000) => {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
+/** eventually() for a synchronous condition, polled often (these tests wait on socket counts). */
+export const waitFor = (predicate: () => boolean, ms?: number) => eventually(async () => predicate(), ms, 5);
 
 
 // --- safety net: never connect to a non-loopback address --------------------------------

@@ -1,29 +1,116 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { eventually } from './test-app';
+import { eventually } from './eventually';
 
-export { freePort } from './free-port';
-import { freePort } from './free-port';
-
-/** Children still running when the test process exits (a failed or interrupted test) are killed with it. */
-const children = new Set<ChildProcess>();
-process.once('exit', () => { for (const c of children) c.kill('SIGKILL'); });
-function track(proc: ChildProcess): ChildProcess {
-  children.add(proc);
-  proc.once('exit', () => children.delete(proc));
-  return proc;
+/** A port nobody listens on right now (for a child process that needs its port up front). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
 }
 
-const exited = (proc: ChildProcess) =>
-  proc.exitCode !== null || proc.signalCode !== null ? Promise.resolve() : new Promise<void>((r) => proc.once('exit', () => r()));
+/** The built entry points (`npm test` builds dist first), run as operators run them. */
+const DIST = join(__dirname, '..', '..', 'dist', 'apps');
+export const API_MAIN = join(DIST, 'api', 'main.js');
+export const WORKER_MAIN = join(DIST, 'worker', 'main.js');
+export const CLI_MAIN = join(DIST, 'cli', 'main.js');
+
+/** Children still running when the test process exits (a failed or interrupted test) are killed with it. */
+const running = new Set<Child>();
+process.once('exit', () => { for (const c of running) c.signal('SIGKILL'); });
+
+export interface ChildOptions {
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Its own process group (e.g. npm, its shell and node), so that a signal reaches all of them. */
+  group?: boolean;
+}
+
+/** A child process of the test, its output collected (stdout, stderr, and both as they came). */
+export class Child {
+  readonly proc: ChildProcess;
+  stdout = '';
+  stderr = '';
+  output = '';
+  /** Its exit code (null when a signal ended it), once it exited. */
+  readonly exited: Promise<number | null>;
+  /** The same, once its output is read to the end too. */
+  readonly closed: Promise<number | null>;
+
+  constructor(command: string, args: string[], private readonly options: ChildOptions = {}) {
+    this.proc = spawn(command, args, { env: options.env, cwd: options.cwd, detached: options.group, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.proc.stdout!.setEncoding('utf8').on('data', (d: string) => { this.stdout += d; this.output += d; });
+    this.proc.stderr!.setEncoding('utf8').on('data', (d: string) => { this.stderr += d; this.output += d; });
+    this.exited = new Promise((resolve) => this.proc.once('exit', (code) => resolve(code)));
+    this.closed = new Promise((resolve, reject) => {
+      this.proc.once('error', reject);
+      this.proc.once('close', (code) => resolve(code));
+    });
+    void this.closed.catch(() => undefined); // a failed spawn rejects `closed`, for those who wait on it
+    running.add(this);
+    void this.exited.then(() => running.delete(this));
+  }
+
+  /** `node <entry> ...args` with the test's environment plus `env`. */
+  static node(entry: string, args: string[] = [], env: NodeJS.ProcessEnv = {}, options: Omit<ChildOptions, 'env'> = {}): Child {
+    return new Child(process.execPath, [entry, ...args], { ...options, env: { ...process.env, ...env } });
+  }
+
+  get pid(): number {
+    return this.proc.pid!;
+  }
+
+  get running(): boolean {
+    return this.proc.exitCode === null && this.proc.signalCode === null;
+  }
+
+  /** Sends a signal (to its group, if it has one) unless it has exited. */
+  signal(signal: NodeJS.Signals): void {
+    if (!this.running) return;
+    try {
+      if (this.options.group) process.kill(-this.pid, signal);
+      else this.proc.kill(signal);
+    } catch {
+      // gone already
+    }
+  }
+
+  /** Sends `signal` and waits for the exit; SIGKILL after `graceMs` if it is still there. */
+  async stop(signal: NodeJS.Signals = 'SIGKILL', graceMs = 15_000): Promise<number | null> {
+    this.signal(signal);
+    const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => this.signal('SIGKILL'), graceMs);
+    try {
+      return await this.exited;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Waits for it to end on its own and for all its output; SIGKILL (a hang guard) after `timeoutMs`. */
+  async finished(timeoutMs = 60_000): Promise<number | null> {
+    const timer = setTimeout(() => this.signal('SIGKILL'), timeoutMs);
+    try {
+      return await this.closed;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+/** A worker as an operator runs it (`node dist/apps/worker/main.js`), so a test can SIGKILL it. */
+export const startWorkerProcess = (env: NodeJS.ProcessEnv): Child => Child.node(WORKER_MAIN, [], env);
 
 /**
- * A redis-server of the test's own, without persistence, so a test can kill it and start it
- * again empty ("Redis lost its data") without touching the shared Redis.
+ * A redis-server of the test's own, without persistence, so a test can take it away (kill it)
+ * and start it again empty on the same port ("Redis lost its data"): the shared Redis is never
+ * stopped or flushed.
  */
 export class RedisServer {
-  private proc?: ChildProcess;
+  private child?: Child;
 
   private constructor(readonly port: number) {}
 
@@ -37,15 +124,18 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  get running(): boolean {
+    return !!this.child?.running;
+  }
+
   /** Starts it (again, empty) on the same port and waits until it answers PING. */
   async restart(): Promise<void> {
     if (this.running) throw new Error('redis-server is already running');
-    this.proc = track(spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], {
-      stdio: 'ignore',
-    }));
+    this.child = new Child('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
     const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
     try {
       await eventually(async () => {
+        if (!this.running) throw new Error(`redis-server exited: ${this.child!.output}`);
         try {
           if (probe.status !== 'ready') await probe.connect();
           return (await probe.ping()) === 'PONG';
@@ -59,39 +149,8 @@ export class RedisServer {
     }
   }
 
-  get running(): boolean {
-    return !!this.proc && this.proc.exitCode === null && this.proc.signalCode === null;
-  }
-
   /** SIGKILL: everything it held is gone. */
   async kill(): Promise<void> {
-    if (!this.proc || !this.running) return;
-    this.proc.kill('SIGKILL');
-    await exited(this.proc);
-  }
-}
-
-/** The built worker entry point (`npm test` builds dist first). */
-export const WORKER_MAIN = join(__dirname, '..', '..', 'dist', 'apps', 'worker', 'main.js');
-
-/** A worker as an operator runs it (`node dist/apps/worker/main.js`), so a test can SIGKILL it. */
-export class WorkerProcess {
-  stderr = '';
-
-  private constructor(readonly proc: ChildProcess) {
-    proc.stderr!.on('data', (d) => { this.stderr += d; });
-  }
-
-  static start(env: NodeJS.ProcessEnv): WorkerProcess {
-    return new WorkerProcess(track(spawn(process.execPath, [WORKER_MAIN], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] })));
-  }
-
-  get pid(): number {
-    return this.proc.pid!;
-  }
-
-  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
-    if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill(signal);
-    await exited(this.proc);
+    await this.child?.stop('SIGKILL');
   }
 }

@@ -10,6 +10,8 @@ import { Scopes, TokenService } from '../../libs/auth/src';
 import { AppConfig } from '../../libs/common/src';
 import { databaseUrl, DB_PREFIX, PG_ADMIN_URL, REDIS_URL, runId, templateDb, TEST_JWT_SECRET } from './test-env';
 
+export { eventually } from './eventually';
+
 export interface TestApp {
   app: INestApplication;
   url: string;
@@ -80,11 +82,21 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     close: async () => {
       await app.close();
       await db.end();
-      const keys = await redis.keys(`${database.prefix}:*`);
-      if (keys.length) await redis.del(...keys);
+      await deleteQueueKeys(database.prefix, redis);
       redis.disconnect();
     },
   };
+}
+
+/** Deletes the Redis keys of a queue prefix (a test's), through `redis` or a connection of its own. */
+export async function deleteQueueKeys(prefix: string, redis?: Redis): Promise<void> {
+  const client = redis ?? new Redis(REDIS_URL);
+  try {
+    const keys = await client.keys(`${prefix}:*`);
+    if (keys.length) await client.del(...keys);
+  } finally {
+    if (!redis) client.disconnect();
+  }
 }
 
 /** A unique org id per call, so tests never see each other's rows. */
@@ -98,15 +110,3 @@ export const tokenId = (token: string) => (jwt.decode(token) as jwt.JwtPayload).
 
 /** An ISO timestamp one hour from now (a `scheduled_at` that is not due yet). */
 export const inAnHour = () => new Date(Date.now() + 3600_000).toISOString();
-
-/** Polls until `check` returns a truthy value or the time runs out (then throws with the last value). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
-  const until = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    last = await check();
-    if (last) return last as T;
-    if (Date.now() > until) throw new Error(`condition not met within ${timeoutMs} ms (last: ${JSON.stringify(last)})`);
-    await new Promise((r) => setTimeout(r, everyMs));
-  }
-}
