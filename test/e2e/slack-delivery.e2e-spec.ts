@@ -1,4 +1,5 @@
 import { createHttpJobType, startAgentServer, AgentServer } from '../support/agent-server';
+import { createEchoJobType, echoTenant } from '../support/jobs';
 import { expectProblem } from '../support/problem';
 import { SlackServer, startSlackServer } from '../support/slack-server';
 import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
@@ -32,7 +33,7 @@ describe('Slack delivery', () => {
     const admin = bearer(await t.token(org, { SERVICES: 'ADMIN' }));
     const botToken = `xoxb-${org}`;
     slack.addToken(botToken, { team_id: `T${org.slice(-8).toUpperCase()}`, team_name: `team-${org}` });
-    expect((await t.http().post('/services/job-types').set(admin).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    await createEchoJobType(t, admin);
     const put = await t.http().put('/services/integrations/slack').set(admin).send({ bot_token: botToken });
     expect(put.status).toBe(200);
     return { org, admin, botToken };
@@ -89,8 +90,12 @@ describe('Slack delivery', () => {
     const channel = newChannel();
     const jt = await createHttpJobType(t, agent, admin, { id: 'fu', behaviour: 'follow-up', query: { count: 2 } });
     const created = await createJob(admin, org, channel, { job_type_id: jt.id, config: { max_follow_ups: 5 } });
-    const job = await delivered(admin, created.job_id);
-    await eventually(async () => slack.messagesIn(channel).length === 3 && (await getJob(admin, created.job_id)).delivery.status === 'DELIVERED');
+    // Not just the first post's DELIVERED (the follow-ups may not exist yet then): the job has
+    // finished, so its last task is in, and no post of it is still open.
+    const job = await eventually(async () => {
+      const j = await getJob(admin, created.job_id);
+      return j.job_status === 'COMPLETED' && j.delivery && j.delivery.status !== 'PENDING' && j;
+    });
 
     const msgs = slack.messagesIn(channel);
     const taskIds = job.tasks.map((x: { task_id: string }) => x.task_id);
@@ -246,9 +251,7 @@ describe('Slack delivery', () => {
     });
 
     it('without any token the delivery fails with SLACK_NOT_CONFIGURED and Slack is never called', async () => {
-      const org = newOrg('no-slack');
-      const auth = bearer(await t.token(org, { SERVICES: 'WRITE' }));
-      expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+      const { org, auth } = await echoTenant(t, 'no-slack');
       const channel = newChannel();
       const created = await createJob(auth, org, channel);
       const job = await delivered(auth, created.job_id);
