@@ -1,5 +1,5 @@
 import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
+import { closeNow, listenLocally, readBody } from '../support/local-http';
 import { eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -24,23 +24,18 @@ describe('subjobs', () => {
     org = newOrg('sub');
     auth = { Authorization: `Bearer ${await t.token(org, { SERVICES: 'WRITE' })}` };
     // An agent that, for each task, creates one subjob with its callback token, then completes.
-    agent = createServer((req, res) => {
-      let raw = '';
-      req.on('data', (c) => (raw += c));
-      req.on('end', async () => {
-        const task = JSON.parse(raw);
-        callbackTokens.push(task.callback.token);
-        const r = await fetch(`${t.url}/services/agent-jobs`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${task.callback.token}` },
-          body: JSON.stringify({ target_channel: task.target_channel, job_type_id: 'echo', params: { from: task.job_id } }),
-        });
-        subjobAnswers.push({ status: r.status, body: await r.json() });
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'completed', result: { spawned: true } }));
+    agent = createServer(async (req, res) => {
+      const task = JSON.parse(await readBody(req));
+      callbackTokens.push(task.callback.token);
+      const r = await fetch(`${t.url}/services/agent-jobs`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${task.callback.token}` },
+        body: JSON.stringify({ target_channel: task.target_channel, job_type_id: 'echo', params: { from: task.job_id } }),
       });
+      subjobAnswers.push({ status: r.status, body: await r.json() });
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'completed', result: { spawned: true } }));
     });
-    await new Promise<void>((r) => agent.listen(0, '127.0.0.1', r));
-    agentUrl = `http://127.0.0.1:${(agent.address() as AddressInfo).port}/agent`;
+    agentUrl = `${await listenLocally(agent)}/agent`;
     for (const jt of [
       { id: 'echo', name: 'Echo', executor: { type: 'builtin', name: 'echo' } },
       { id: 'spawner', name: 'Spawner', executor: { type: 'http', url: agentUrl, timeout_seconds: 5 } },
@@ -48,8 +43,8 @@ describe('subjobs', () => {
   });
 
   afterAll(async () => {
-    agent?.close();
     await t?.close();
+    await closeNow(agent);
   });
 
   it('lists subjobs on the parent and refuses a terminal or foreign parent', async () => {

@@ -1,8 +1,8 @@
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import type request from 'supertest';
 import { Webhook } from 'standardwebhooks';
 import type { TaskContext } from '../../libs/job-types/src/agent-outcome';
+import { closeNow, listenLocally, readBody } from './local-http';
 
 /**
  * A local HTTP agent that speaks the service's agent protocol (spec: "HTTP agent protocol"),
@@ -74,7 +74,6 @@ export class AgentServer {
   private readonly secrets = new Map<string, string>();
   private readonly counters = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly openResponses = new Set<http.ServerResponse>();
   private endpointSeq = 0;
 
   constructor(private readonly options: AgentServerOptions = {}) {}
@@ -85,8 +84,7 @@ export class AgentServer {
       this.handle(req, res).catch(() => res.destroy());
     });
     this.server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = await listenLocally(this.server);
     return this;
   }
 
@@ -124,10 +122,7 @@ export class AgentServer {
 
   async close(): Promise<void> {
     for (const t of this.timers) clearTimeout(t);
-    for (const res of this.openResponses) res.destroy();
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeNow(this.server);
   }
 
   private secretFor(path: string): string | undefined {
@@ -153,9 +148,7 @@ export class AgentServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const rawBody = await readBody(req);
     const u = new URL(req.url ?? '/', this.base);
     const rec: AgentRequest = {
       seq: this.requests.length + 1,
@@ -191,9 +184,7 @@ export class AgentServer {
     }
     this.requests.push(rec);
 
-    this.openResponses.add(res);
     res.on('close', () => {
-      this.openResponses.delete(res);
       if (!res.writableFinished) {
         rec.aborted = true;
         rec.abortedAt = Date.now();

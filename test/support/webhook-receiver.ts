@@ -1,6 +1,6 @@
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { closeNow, listenLocally, readBody } from './local-http';
 
 /**
  * A local webhook receiver for end-to-end tests of observer deliveries. Every request is
@@ -48,13 +48,11 @@ export class WebhookReceiver {
   private base = '';
   private readonly secrets = new Map<string, string[]>();
   private readonly counters = new Map<string, number>();
-  private readonly open = new Set<http.ServerResponse>();
   private seq = 0;
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = await listenLocally(this.server);
     return this;
   }
 
@@ -76,10 +74,7 @@ export class WebhookReceiver {
   }
 
   async close(): Promise<void> {
-    for (const res of this.open) res.destroy();
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeNow(this.server);
   }
 
   private secretsFor(path: string): string[] {
@@ -91,9 +86,7 @@ export class WebhookReceiver {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const rawBody = await readBody(req);
     const u = new URL(req.url ?? '/', this.base);
     const header = (name: string) => String(req.headers[name] ?? '');
     const rec: ReceivedWebhook = {
@@ -131,9 +124,7 @@ export class WebhookReceiver {
     rec.verified = rec.verifiedWith.some(Boolean);
     this.received.push(rec);
 
-    this.open.add(res);
     res.on('close', () => {
-      this.open.delete(res);
       if (!res.writableFinished) {
         rec.aborted = true;
         rec.abortedAt = Date.now();
