@@ -19,7 +19,8 @@ describe('broadcasts', () => {
     return { a, b, prefix };
   };
   beforeAll(() => Logger.overrideLogger(['error'])); // the warnings these tests provoke are expected
-  afterEach(async () => { await Promise.all(open.splice(0).map((x) => x.onApplicationShutdown())); });
+  const closeOpen = () => Promise.all(open.splice(0).map((x) => x.onApplicationShutdown()));
+  afterEach(closeOpen);
 
   it('delivers each topic\'s messages to its own listeners in every process, and skips malformed ones', async () => {
     const { a, b, prefix } = pair(REDIS_URL);
@@ -58,6 +59,8 @@ describe('broadcasts', () => {
       // The unconfirmed message may still go out late (ioredis queued it): harmless for a hint.
       expect(heard.filter((m) => !(m as { lost?: boolean }).lost)).toEqual([{ before: true }, { after: true }]);
     } finally {
+      // Closed while their Redis answers: ioredis quitting on a dead connection keeps a 2 s timer (and jest's worker) alive.
+      await closeOpen();
       await redis.kill();
     }
   });
