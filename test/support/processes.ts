@@ -1,7 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
-import Redis from 'ioredis';
 import { eventually } from './eventually';
 
 /** A port nobody listens on right now (for a child process that needs its port up front). */
@@ -50,9 +49,10 @@ export class Child {
       this.proc.once('error', reject);
       this.proc.once('close', (code) => resolve(code));
     });
-    void this.closed.catch(() => undefined); // a failed spawn rejects `closed`, for those who wait on it
     running.add(this);
-    void this.exited.then(() => running.delete(this));
+    const forget = () => running.delete(this);
+    // Forgotten once nothing of it (a group's members too) holds its output; handles a failed spawn too.
+    void this.closed.then(forget, forget);
   }
 
   /** `node <entry> ...args` with the test's environment plus `env`. */
@@ -68,23 +68,27 @@ export class Child {
     return this.proc.exitCode === null && this.proc.signalCode === null;
   }
 
-  /** Sends a signal (to its group, if it has one) unless it has exited. */
+  /** Sends a signal: to its group if it has one (members may outlive the leader), else to it unless it has exited. */
   signal(signal: NodeJS.Signals): void {
-    if (!this.running) return;
     try {
       if (this.options.group) process.kill(-this.pid, signal);
-      else this.proc.kill(signal);
+      else if (this.running) this.proc.kill(signal);
     } catch {
       // gone already
     }
   }
 
-  /** Sends `signal` and waits for the exit; SIGKILL after `graceMs` if it is still there. */
+  /**
+   * Sends `signal` and waits for the exit (of the whole group: until none of it holds the
+   * output pipes, which would keep jest's worker alive); SIGKILL after `graceMs`.
+   */
   async stop(signal: NodeJS.Signals = 'SIGKILL', graceMs = 15_000): Promise<number | null> {
     this.signal(signal);
     const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => this.signal('SIGKILL'), graceMs);
     try {
-      return await this.exited;
+      const code = await this.exited;
+      if (this.options.group) await this.closed.catch(() => undefined);
+      return code;
     } finally {
       clearTimeout(timer);
     }
@@ -128,25 +132,18 @@ export class RedisServer {
     return !!this.child?.running;
   }
 
-  /** Starts it (again, empty) on the same port and waits until it answers PING. */
+  /**
+   * Starts it (again, empty) on the same port and waits until it says it accepts connections
+   * (its log, not a probing client: ioredis leaves a 2 s timer behind each refused attempt).
+   */
   async restart(): Promise<void> {
     if (this.running) throw new Error('redis-server is already running');
-    this.child = new Child('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
-    const probe = new Redis(this.port, '127.0.0.1', { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    try {
-      await eventually(async () => {
-        if (!this.running) throw new Error(`redis-server exited: ${this.child!.output}`);
-        try {
-          if (probe.status !== 'ready') await probe.connect();
-          return (await probe.ping()) === 'PONG';
-        } catch {
-          probe.disconnect();
-          return false;
-        }
-      }, 10_000, 20);
-    } finally {
-      probe.disconnect();
-    }
+    const child = new Child('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no']);
+    this.child = child;
+    await eventually(async () => {
+      if (!child.running) throw new Error(`redis-server exited: ${child.output}`);
+      return child.stdout.includes('Ready to accept connections');
+    }, 10_000, 20);
   }
 
   /** SIGKILL: everything it held is gone. */
