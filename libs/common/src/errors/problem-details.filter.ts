@@ -10,7 +10,10 @@ interface Problem {
   detail: string;
   code: string;
   errors?: FieldError[];
+  [extension: string]: unknown;
 }
+
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'code', 'errors']);
 
 const CODE_BY_STATUS: Record<number, string> = {
   400: 'BAD_REQUEST',
@@ -33,9 +36,12 @@ function fromBodyParser(err: { type?: string; status?: number }): Problem | unde
   return undefined;
 }
 
-function problem(status: number, code: string, detail: string, errors?: FieldError[]): Problem {
+function problem(status: number, code: string, detail: string, errors?: FieldError[], extensions?: Record<string, unknown>): Problem {
   const title = STATUS_CODES[status] ?? 'Error';
-  return { type: `https://agent-jobs.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title, status, detail, code, ...(errors ? { errors } : {}) };
+  const type = `https://agent-jobs.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`;
+  const body: Problem = { type, title, status, detail, code, ...(errors ? { errors } : {}) };
+  for (const [name, value] of Object.entries(extensions ?? {})) if (!STANDARD_MEMBERS.has(name)) body[name] = value;
+  return body;
 }
 
 /**
@@ -49,7 +55,9 @@ function fromDatabase(err: { driverError?: { code?: string }; code?: string }): 
 }
 
 export function toProblem(exception: unknown): Problem {
-  if (exception instanceof DomainError) return problem(exception.status, exception.code, exception.message, exception.errors);
+  if (exception instanceof DomainError) {
+    return problem(exception.status, exception.code, exception.message, exception.errors, exception.extensions);
+  }
   const dataError = fromDatabase(exception as never);
   if (dataError) return dataError;
   const parsed = fromBodyParser(exception as { type?: string; status?: number });
