@@ -4,7 +4,6 @@ import { SignedCursors } from '@app/common';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
 import { JobsReportAgent } from './builtins/jobs-report.agent';
-import { HttpAgentClient } from './execution/http-agent.client';
 import { InFlightTasks } from './execution/in-flight-tasks';
 import { ReconcilerService } from './execution/reconciler.service';
 import { TaskOutcomeService } from './execution/task-outcome.service';
@@ -17,7 +16,7 @@ import { JobsJobTypeWiring } from './job-types.wiring';
 
 const services = [
   JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskOutcomeService,
-  HttpAgentClient, InFlightTasks, TaskRunnerService, ReconcilerService,
+  InFlightTasks, TaskRunnerService, ReconcilerService,
 ];
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { standardWebhookHeaders } from '@app/common/crypto';
-import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
-import { AgentOutcome, HttpExecutor } from '@app/job-types';
+import { OutboundError, OutboundHttpClient, OutboundResponse } from '@app/common/outbound';
+import type { AgentOutcome } from '../agent-outcome';
+import type { HttpExecutor } from '../executor';
 
 const FAILURE_CODES: Partial<Record<OutboundError['code'], string>> = {
   TIMEOUT: 'AGENT_TIMEOUT',
@@ -31,25 +32,18 @@ export function parseAgentAnswer(body: unknown): AgentOutcome {
   return invalid('status must be "completed", "failed" or "follow_up"');
 }
 
-/** Calls an HTTP agent for one task, signed with Standard Webhooks headers. */
+/**
+ * Calls an HTTP agent for one task, signed with Standard Webhooks headers. `post` is the one
+ * place an agent call (a task, or a session turn: HttpTurnRunner) is signed and sent.
+ */
 @Injectable()
 export class HttpAgentClient {
   constructor(private readonly outbound: OutboundHttpClient) {}
 
   /** `signingSecrets`: the job type's current secret, then the previous one during a rotation's grace. */
   async call(executor: HttpExecutor, signingSecrets: string[], taskId: string, body: object, signal: AbortSignal): Promise<AgentOutcome> {
-    const payload = JSON.stringify(body);
-    // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
-    const signed = standardWebhookHeaders(signingSecrets, taskId, new Date(), payload);
     try {
-      const res = await this.outbound.request({
-        url: executor.url,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...signed, 'idempotency-key': taskId },
-        body: payload,
-        timeoutMs: executor.timeout_seconds * 1000,
-        signal,
-      });
+      const res = await this.post(executor, signingSecrets, taskId, body, signal);
       if (res.status === 202) return { status: 'accepted' };
       if (res.status < 200 || res.status >= 300) {
         return { status: 'failed', error: { code: 'AGENT_HTTP_ERROR', message: `the agent answered HTTP ${res.status}` } };
@@ -66,5 +60,20 @@ export class HttpAgentClient {
       }
       throw err;
     }
+  }
+
+  /** Signed with the job type's secrets, with the executor's timeout; rejects with OutboundError (ABORTED when `signal` fires). */
+  post(executor: HttpExecutor, signingSecrets: string[], callId: string, body: object, signal: AbortSignal): Promise<OutboundResponse> {
+    const payload = JSON.stringify(body);
+    // The call's id (task or turn) is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
+    const signed = standardWebhookHeaders(signingSecrets, callId, new Date(), payload);
+    return this.outbound.request({
+      url: executor.url,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...signed, 'idempotency-key': callId },
+      body: payload,
+      timeoutMs: executor.timeout_seconds * 1000,
+      signal,
+    });
   }
 }
