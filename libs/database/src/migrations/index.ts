@@ -4,6 +4,7 @@ import { ScheduleRunOutcome1764400000000 } from './1764400000000-ScheduleRunOutc
 import { JobsFillfactor1764500000000 } from './1764500000000-JobsFillfactor';
 import { JobTypeSigningSecrets1764600000000 } from './1764600000000-JobTypeSigningSecrets';
 import { JobEventKind1764610000000 } from './1764610000000-JobEventKind';
+import { Sessions1764710000000 } from './1764710000000-Sessions';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -13,4 +14,5 @@ export const MIGRATIONS = [
   JobsFillfactor1764500000000,
   JobTypeSigningSecrets1764600000000,
   JobEventKind1764610000000,
+  Sessions1764710000000,
 ];
