@@ -124,7 +124,7 @@ export class SessionsRepository {
   /** Sets the TTL of a live session; expires_at = now + ttl_hours. Null when it is not a live session of the org. */
   async setTtl(orgId: string, sessionId: string, ttlHours: number, unitMs: number): Promise<SessionEntity | null> {
     const [rows] = await this.db.query(
-      `UPDATE sessions SET ttl_hours = $3, expires_at = now() + $3 * $4::float8 * interval '1 millisecond', updated_at = now()
+      `UPDATE sessions SET ttl_hours = $3::int, expires_at = now() + $3::int * $4::float8 * interval '1 millisecond', updated_at = now()
        WHERE id = $1 AND org_id = $2 AND NOT ${EXPIRED} RETURNING *`,
       [sessionId, orgId, ttlHours, unitMs],
     );

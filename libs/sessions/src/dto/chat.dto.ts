@@ -1,4 +1,4 @@
-import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateBy, ValidateIf } from 'class-validator';
 
 export const MAX_MESSAGE_CHARS = 100_000;
 export const MIN_TTL_HOURS = 1;
@@ -14,15 +14,19 @@ const CharacterCount = (max: number) => ValidateBy({
   },
 });
 
+/** May be left out, but not given as null (IsOptional would let null through). */
+const Omittable = () => ValidateIf((_, value) => value !== undefined);
+
 /** The body of POST /services/sessions/chat. */
 export class ChatDto {
   @CharacterCount(MAX_MESSAGE_CHARS) message: string;
   /** A job type id of the org; required to start a session, must match when continuing. */
-  @IsOptional() @IsString() @MaxLength(100) agent_type?: string;
-  @IsOptional() @IsString() @MaxLength(100) session_id?: string;
-  @IsOptional() @IsObject() context?: Record<string, unknown>;
-  @IsOptional() @IsInt() @Min(1) @Max(20) max_iterations?: number;
-  @IsOptional() @IsInt() @Min(MIN_TTL_HOURS) @Max(MAX_TTL_HOURS) ttl_hours?: number;
+  @Omittable() @IsString() @MaxLength(100) agent_type?: string;
+  /** Any text: one that is not a session id of ours is 404 SESSION_NOT_FOUND. */
+  @Omittable() @IsString() session_id?: string;
+  @Omittable() @IsObject() context?: Record<string, unknown>;
+  @Omittable() @IsInt() @Min(1) @Max(20) max_iterations?: number;
+  @Omittable() @IsInt() @Min(MIN_TTL_HOURS) @Max(MAX_TTL_HOURS) ttl_hours?: number;
 }
 
 export class UpdateSessionDto {
