@@ -1,14 +1,15 @@
 /**
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
- *   npm run bench                          # all four scenarios
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e (comma-separated works)
+ *   npm run bench                          # all five scenarios
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | turns (comma-separated works)
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
  *
  * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
  * --rows 1000000 --pages 200 --limit 50 (list), --worker-concurrency N --db-pool N
- * --ceiling-n 20000 (e2e), --mode single|split (schedule, e2e), --keep (keep throwaway DBs),
+ * --ceiling-n 20000 (e2e), --mode single|split (schedule, e2e), --turn-rate 100 --turn-seconds 10 --sessions 40 (turns),
+ * --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database).
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
  */
@@ -20,6 +21,7 @@ import { createLatency } from './create-latency';
 import { e2eThroughput } from './e2e-throughput';
 import { listAtScale } from './list-at-scale';
 import { scheduleLag } from './schedule-lag';
+import { turnsBench } from './turns';
 import { heading, printLatency, printSummary, summarize } from './stats';
 
 const SCENARIOS: Record<string, { run: (o: BenchOptions) => Promise<void>; limitMs: number }> = {
@@ -27,6 +29,7 @@ const SCENARIOS: Record<string, { run: (o: BenchOptions) => Promise<void>; limit
   schedule: { run: scheduleLag, limitMs: 3 * 60_000 },
   list: { run: listAtScale, limitMs: 30 * 60_000 }, // includes the one-time seeding of 1M jobs
   e2e: { run: e2eThroughput, limitMs: 20 * 60_000 },
+  turns: { run: turnsBench, limitMs: 3 * 60_000 },
 };
 
 function parse(argv: string[]): { only: string[]; opts: BenchOptions } {

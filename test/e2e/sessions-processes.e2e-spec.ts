@@ -140,4 +140,23 @@ describe('sessions across API processes', () => {
     agent.release();
     expect((await next).body.data).toMatchObject({ status: 'complete', response: 'echo: back again (3 messages before)' });
   }, 60_000);
+
+  it('an API process stopped with SIGTERM ends its running turns (AGENT_UNAVAILABLE) and answers them before it exits', async () => {
+    const sessionId = await idleSession();
+    const stopping = await startApiProcess({ ...t.env, SESSION_TURN_LEASE_MS: String(60_000) });
+    try {
+      const waiting = chat(() => request(stopping.url), { session_id: sessionId, message: 'goodbye?' });
+      await eventually(async () => agent.heldCount === 1);
+      const stopped = stopping.stop();
+      const answer = await waiting;
+      expect(answer.status).toBe(200);
+      expect(answer.body.data).toMatchObject({ status: 'error', error: { code: 'AGENT_UNAVAILABLE', message: expect.stringMatching(/shut down/) } });
+      await stopped;
+      agent.release();
+      // Long before its 60 s lease could lapse: the process stored the end itself.
+      expect((await here().get(`/services/sessions/${sessionId}`).set(auth)).body.data.status).toBe('idle');
+    } finally {
+      await stopping.kill();
+    }
+  }, 60_000);
 });

@@ -56,7 +56,7 @@ const endTurns = (update: string) => `
            usage_prompt = usage_prompt + (t.usage->>'prompt')::bigint,
            usage_completion = usage_completion + (t.usage->>'completion')::bigint,
            usage_total = usage_total + (t.usage->>'total')::bigint
-    FROM t WHERE sessions.id = t.session_id AND sessions.active_turn_id = t.id
+    FROM t WHERE sessions.id = t.session_id AND sessions.org_id = t.org_id AND sessions.active_turn_id = t.id
     RETURNING sessions.id, sessions.expires_at
   ),
   m AS (
