@@ -17,5 +17,9 @@ export function liveSession(lookup: SessionLookup, id: string): SessionEntity {
   return lookup.session;
 }
 
-export const sessionBusy = (id: string, activeTurnId: string) =>
-  conflict('SESSION_BUSY', `Session '${id}' is running turn '${activeTurnId}'; one turn at a time`, { active_turn_id: activeTurnId });
+/** `activeTurnId` null: every claim lost a race, yet every look found it idle (turns ending and starting back to back). */
+export const sessionBusy = (id: string, activeTurnId: string | null) => conflict(
+  'SESSION_BUSY',
+  activeTurnId ? `Session '${id}' is running turn '${activeTurnId}'; one turn at a time` : `Session '${id}' is taking turns back to back; retry`,
+  { active_turn_id: activeTurnId },
+);

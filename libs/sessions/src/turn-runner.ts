@@ -21,6 +21,8 @@ export interface StartedTurn {
   startedAt: Date;
   expiresAt: Date;
   history: SessionMessage[];
+  /** Registered in InFlightTurns before the turn's row was written, so no abort can slip in between. */
+  controller: AbortController;
 }
 
 /** The Turn while it runs (turn.started). */
@@ -49,7 +51,7 @@ export class TurnRunner {
   ) {}
 
   async run(turn: StartedTurn, onToolCall?: (call: ToolCallRecord) => void): Promise<TurnView> {
-    const controller = this.inFlight.start(turn.turnId);
+    const { controller } = turn;
     const leaseMs = this.config.SESSION_TURN_LEASE_MS;
     const lease = setInterval(() => void this.repo.renewLease(turn.orgId, turn.turnId, leaseMs).catch(() => undefined), Math.floor(leaseMs / 3));
     try {
