@@ -24,7 +24,7 @@ export class ListJobsQueryDto extends PageQueryDto {
   @QueryParam(anyText) job_type_id?: string;
   @QueryParam(anyText) channel_code?: string;
   @QueryParam(sortParam(SORT_FIELDS)) sort: ListSort = { field: 'created_at', direction: 'desc' };
-  /** Checked by openListCursor, where the org is known (empty: none). */
+  /** Checked by jobListCursors.open, where the org is known (empty: none). */
   @QueryParam(anyText) cursor?: string;
 }
 
