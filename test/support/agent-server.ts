@@ -62,6 +62,9 @@ export interface AgentRequest {
   callback?: RecordedCallback;
 }
 
+/** Answers a recorded request once (later calls, or a closed socket, do nothing). */
+export type Answer = (status: number, body?: unknown, raw?: string) => void;
+
 export interface AgentServerOptions {
   /** Answer 401 to requests whose signature does not verify (default true, like a real agent). */
   rejectUnverified?: boolean;
@@ -138,7 +141,7 @@ export class AgentServer {
     return best === undefined ? undefined : this.secrets.get(best);
   }
 
-  private later(ms: number, fn: () => void): void {
+  protected later(ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
@@ -200,7 +203,7 @@ export class AgentServer {
       }
     });
 
-    const answer = (status: number, body?: unknown, raw?: string) => {
+    const answer: Answer = (status: number, body?: unknown, raw?: string) => {
       if (res.destroyed || res.writableEnded) return;
       rec.answered = { at: Date.now(), status, body: raw ?? body };
       const text = raw ?? (body === undefined ? '' : JSON.stringify(body));
@@ -261,8 +264,14 @@ export class AgentServer {
         return;
       }
       default:
+        if (this.otherBehaviour(rec, answer)) return;
         return answer(404, { error: `unknown behaviour '${rec.behaviour}'` });
     }
+  }
+
+  /** For servers that speak more protocols (test/support/session-agent.ts): true when it handled the request. */
+  protected otherBehaviour(_rec: AgentRequest, _answer: Answer): boolean {
+    return false;
   }
 
   /** Reports a result on the task's callback URL with its callback token, as an async agent does. */

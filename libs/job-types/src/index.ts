@@ -1,4 +1,6 @@
 export * from './agent-outcome';
+export * from './agents/agent-call';
+export * from './agents/agent-executor';
 export * from './builtins/builtin-registry';
 export * from './executor';
 export * from './job-config';

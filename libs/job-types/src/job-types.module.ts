@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { AgentExecutor } from './agents/agent-executor';
+import { HttpAgentClient } from './agents/http-agent.client';
+import { HttpTurnRunner } from './agents/http-turn.runner';
 import { BuiltinRegistry } from './builtins/builtin-registry';
 import { EchoAgent } from './builtins/echo.agent';
 import { JobTypeEntity } from './job-type.entity';
@@ -11,7 +14,7 @@ import { JobTypeSecrets } from './secrets/job-type-secrets';
 
 @Module({
   imports: [TypeOrmModule.forFeature([JobTypeEntity])],
-  providers: [JobTypesService, JsonSchemas, BuiltinRegistry, EchoAgent, RecentJobTypes, JobTypeSecrets, JobTypeUsage],
-  exports: [JobTypesService, JsonSchemas, BuiltinRegistry, JobTypeSecrets, JobTypeUsage],
+  providers: [JobTypesService, JsonSchemas, BuiltinRegistry, EchoAgent, RecentJobTypes, JobTypeSecrets, JobTypeUsage, HttpAgentClient, HttpTurnRunner, AgentExecutor],
+  exports: [JobTypesService, JsonSchemas, BuiltinRegistry, JobTypeSecrets, JobTypeUsage, AgentExecutor],
 })
 export class JobTypesModule {}

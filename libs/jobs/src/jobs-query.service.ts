@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { forbidden, notFound, SignedCursors } from '@app/common';
 import { preparedQuery } from '@app/database';
-import { ListJobsQueryDto, openListCursor, signListCursor } from './dto/list-jobs.query';
+import { jobListCursors, ListJobsQueryDto } from './dto/list-jobs.query';
 import { jobJsonSql } from './job-json.sql';
 import type { JobEventRow, JobRow } from './job-rows';
 import { eventView } from './job-view';
@@ -45,7 +45,7 @@ export class JobsQueryService {
 
   /** The page as the response body: JSON text with the jobs as Postgres built them. */
   async list(orgId: string, q: ListJobsQueryDto): Promise<string> {
-    const cursor = q.cursor ? openListCursor(this.cursors, orgId, q) : undefined;
+    const cursor = q.cursor ? jobListCursors.open(this.cursors, orgId, q) : undefined;
     const where: string[] = ['org_id = $1'];
     const params: unknown[] = [orgId];
     const add = (sql: string, value: unknown) => {
@@ -110,13 +110,7 @@ export class JobsQueryService {
         ? cursor.t
         : this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams).then((r) => Number(r[0].n)),
     ]);
-    const hasMore = rows.length > q.limit;
-    const page = hasMore ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    const nextCursor = hasMore && last
-      ? signListCursor(this.cursors, orgId, { v: last._sort_key, id: last.id, f: field, d: direction, t: total })
-      : null;
-    const meta = { org_id: orgId, limit: q.limit, offset: cursor ? 0 : q.offset, total, sort: [{ field, direction }], next_cursor: nextCursor };
+    const { page, meta } = jobListCursors.page(this.cursors, orgId, q, rows, total);
     return jsonEnvelope(`[${page.map((r) => r.job).join(',')}]`, meta);
   }
 }

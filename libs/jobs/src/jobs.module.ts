@@ -4,7 +4,6 @@ import { SignedCursors } from '@app/common';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
 import { JobsReportAgent } from './builtins/jobs-report.agent';
-import { HttpAgentClient } from './execution/http-agent.client';
 import { InFlightTasks } from './execution/in-flight-tasks';
 import { ReconcilerService } from './execution/reconciler.service';
 import { TaskOutcomeService } from './execution/task-outcome.service';
@@ -21,7 +20,7 @@ import { TaskTransitionsRepository } from './task-transitions.repository';
 
 const services = [
   JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskTransitionsRepository, TaskOutcomeService,
-  HttpAgentClient, InFlightTasks, TaskRunnerService, TaskRecoveryRepository, ReconcilerService, WorkerIdentity,
+  InFlightTasks, TaskRunnerService, TaskRecoveryRepository, ReconcilerService, WorkerIdentity,
 ];
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */

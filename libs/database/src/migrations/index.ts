@@ -8,6 +8,7 @@ import { WorkerLiveness1764620000000 } from './1764620000000-WorkerLiveness';
 import { SlackIntegrationScopes1764630000000 } from './1764630000000-SlackIntegrationScopes';
 import { ScheduleRunRetry1764650000000 } from './1764650000000-ScheduleRunRetry';
 import { JobEventsOrgIndex1764700000000 } from './1764700000000-JobEventsOrgIndex';
+import { Sessions1764710000000 } from './1764710000000-Sessions';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   SlackIntegrationScopes1764630000000,
   ScheduleRunRetry1764650000000,
   JobEventsOrgIndex1764700000000,
+  Sessions1764710000000,
 ];
