@@ -6,6 +6,7 @@ import { JobTypeSigningSecrets1764600000000 } from './1764600000000-JobTypeSigni
 import { JobEventKind1764610000000 } from './1764610000000-JobEventKind';
 import { SlackIntegrationScopes1764630000000 } from './1764630000000-SlackIntegrationScopes';
 import { ScheduleRunRetry1764650000000 } from './1764650000000-ScheduleRunRetry';
+import { JobTypeApiKey1764800000000 } from './1764800000000-JobTypeApiKey';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   JobEventKind1764610000000,
   SlackIntegrationScopes1764630000000,
   ScheduleRunRetry1764650000000,
+  JobTypeApiKey1764800000000,
 ];

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { AppConfig, DomainError } from '@app/common';
 import { OutboundError } from '@app/common/outbound';
 import { SecretBoxError } from '@app/common/crypto';
-import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypeSecrets, JobTypesService, TaskContext } from '@app/job-types';
+import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypeSecrets, JobTypesService, OpenAiRunner, TaskContext } from '@app/job-types';
 import { AgentTaskPayload } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
 import type { JobRow, TaskRow } from '../job-rows';
@@ -30,6 +30,7 @@ export class TaskRunnerService {
     private readonly outcomes: TaskOutcomeService,
     private readonly callbacks: CallbackTokens,
     private readonly inFlight: InFlightTasks,
+    private readonly openai: OpenAiRunner,
   ) {}
 
   async run(payload: AgentTaskPayload): Promise<void> {
@@ -77,6 +78,8 @@ export class TaskRunnerService {
       target_channel: job.target_channel, metadata: job.metadata, previous_tasks: previous, signal,
     };
     const executor = jobType.executor;
+    // The service runs the tool loop itself; the job's deadline bounds the model retries.
+    if (executor.type === 'openai') return this.openai.runTask(jobType, ctx, { deadline: job.deadline_at! });
     if (executor.type === 'builtin') {
       const agent = this.builtins.get(executor.name);
       if (!agent) return { status: 'failed', error: { code: 'UNKNOWN_BUILTIN', message: `No builtin agent '${executor.name}'` } };
