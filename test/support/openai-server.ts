@@ -157,13 +157,13 @@ export async function startOpenAiServer(): Promise<OpenAiServer> {
 }
 
 /**
- * Creates a job type whose executor is an openai executor on `script` (expects 201) and answers
+ * Creates a job type whose executor is an openai executor on `script`'s base URL (expects 201) and answers
  * its signing secret (http tools verify their calls with it).
  */
 export async function createOpenAiJobType(
   t: { http: () => ReturnType<typeof request> },
   auth: Record<string, string>,
-  spec: { id: string; script: ModelScript; executor?: Record<string, unknown>; output_schema?: object; default_config?: Record<string, unknown> },
+  spec: { id: string; script: Pick<ModelScript, 'baseUrl'>; executor?: Record<string, unknown>; output_schema?: object; default_config?: Record<string, unknown> },
 ): Promise<{ id: string; signing_secret: string; body: Record<string, unknown> }> {
   const res = await t.http().post('/services/job-types').set(auth).send({
     id: spec.id, name: spec.id,
