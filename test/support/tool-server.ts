@@ -1,11 +1,11 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
-import { Webhook } from 'standardwebhooks';
+import { signatureProblem } from './signature';
 
 /**
  * A local receiver for openai executors' http tools. Each request is verified with the
- * `standardwebhooks` package against the secret registered for its path (`setSecret`), as a
- * tool should, and recorded. Behaviour by the path's last segment (see `endpoint()`):
+ * `standardwebhooks` package (signature.ts) against the secret registered for its path
+ * (`setSecret`), as a tool should, and recorded. Behaviour by the path's last segment (see `endpoint()`):
  *
  *   echo           200 {"echo": <arguments>, "path": ...}
  *   barrier?n=N    holds every request until N have arrived at this path, then answers each
@@ -79,17 +79,9 @@ export class ToolServer {
       rec.body = undefined;
     }
     const secret = [...this.secrets.entries()].find(([prefix]) => u.pathname.startsWith(prefix))?.[1];
-    try {
-      if (!secret) throw new Error('no secret registered for this path');
-      new Webhook(secret).verify(rawBody, {
-        'webhook-id': String(req.headers['webhook-id'] ?? ''),
-        'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
-        'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
-      });
-      rec.verified = true;
-    } catch (err) {
-      rec.verifyError = (err as Error).message;
-    }
+    const problem = signatureProblem(secret, rawBody, req.headers);
+    rec.verified = problem === null;
+    if (problem) rec.verifyError = problem;
     this.requests.push(rec);
     this.open.add(res);
     res.on('close', () => this.open.delete(res));
