@@ -31,7 +31,7 @@ describe('openai executor: builtin tools', () => {
     const a = await orgWithToken();
     const b = await orgWithToken();
     await Promise.all([createEcho(a.auth), createEcho(b.auth)]);
-    const mine = await createJob(a.auth, a.org, 'echo', { params: { who: 'a' } });
+    const mine = await createJob(a.auth, a.org, 'echo', { params: { who: 'a' }, callback_url: 'http://127.0.0.1:9/hook?token=secret' });
     const theirs = await createJob(b.auth, b.org, 'echo', { params: { who: 'b' } });
     await Promise.all([waitForStatus(a.auth, mine.job_id, ['COMPLETED']), waitForStatus(b.auth, theirs.job_id, ['COMPLETED'])]);
 
@@ -57,6 +57,8 @@ describe('openai executor: builtin tools', () => {
     expect(results.list.total).toBe(listed.length);
     expect(results.other).toEqual({ error: { code: 'FORBIDDEN', message: expect.stringContaining('another org') } });
     expect(results.own).toMatchObject({ job_id: mine.job_id, org_id: a.org, result: { who: 'a' } });
+    expect(results.own).not.toHaveProperty('callback_url'); // the API shows it; the model does not get it
+    expect((await getJob(a.auth, mine.job_id)).callback_url).toBe('http://127.0.0.1:9/hook?token=secret');
     expect(job.result.tool_calls.map((c: { error_code: string | null }) => c.error_code)).toEqual([null, 'FORBIDDEN', null]);
   });
 

@@ -61,7 +61,11 @@ export class JobTools {
       name: 'get_job',
       description: 'One job of this organization with its tasks, result and error.',
       parameters: { type: 'object', additionalProperties: false, required: ['job_id'], properties: { job_id: { type: 'string', minLength: 1, maxLength: 100 } } },
-      run: async (args, ctx) => JSON.parse(await this.query.getJson(ctx.org_id, args.job_id as string)),
+      run: async (args, ctx) => {
+        // Webhook URLs often carry a token in their query: a model's answer may be posted where more people read it.
+        const { callback_url: _callback, observers: _observers, ...job } = JSON.parse(await this.query.getJson(ctx.org_id, args.job_id as string));
+        return job;
+      },
     };
   }
 
