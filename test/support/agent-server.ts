@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import { AddressInfo } from 'node:net';
 import type request from 'supertest';
-import { Webhook } from 'standardwebhooks';
+import { signatureProblem } from './signature';
 import type { TaskContext } from '../../libs/job-types/src/agent-outcome';
 
 /**
@@ -177,21 +177,9 @@ export class AgentServer {
     } catch {
       rec.body = undefined;
     }
-    const secret = this.secretFor(u.pathname);
-    if (!secret) {
-      rec.verifyError = 'no signing secret registered for this path';
-    } else {
-      try {
-        new Webhook(secret).verify(rawBody, {
-          'webhook-id': String(req.headers['webhook-id'] ?? ''),
-          'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
-          'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
-        });
-        rec.verified = true;
-      } catch (err) {
-        rec.verifyError = (err as Error).message;
-      }
-    }
+    const problem = signatureProblem(this.secretFor(u.pathname), rawBody, req.headers);
+    rec.verified = problem === null;
+    if (problem) rec.verifyError = problem;
     this.requests.push(rec);
 
     this.openResponses.add(res);

@@ -9,12 +9,18 @@ import { JobTypeEntity } from './job-type.entity';
 import { JobTypeUsage } from './job-type-usage';
 import { JobTypesService } from './job-types.service';
 import { JsonSchemas } from './json-schemas';
+import { ModelUsageMeter } from './openai/model-usage-meter';
+import { OpenAiRunner } from './openai/openai-runner';
+import { ToolRegistry } from './openai/tool-registry';
 import { RecentJobTypes } from './recent-job-types';
 import { JobTypeSecrets } from './secrets/job-type-secrets';
 
 @Module({
   imports: [TypeOrmModule.forFeature([JobTypeEntity])],
-  providers: [JobTypesService, JsonSchemas, BuiltinRegistry, EchoAgent, RecentJobTypes, JobTypeSecrets, JobTypeUsage, HttpAgentClient, HttpTurnRunner, AgentExecutor],
-  exports: [JobTypesService, JsonSchemas, BuiltinRegistry, JobTypeSecrets, JobTypeUsage, AgentExecutor],
+  providers: [
+    JobTypesService, JsonSchemas, BuiltinRegistry, EchoAgent, RecentJobTypes, JobTypeSecrets, JobTypeUsage,
+    HttpAgentClient, HttpTurnRunner, AgentExecutor, OpenAiRunner, ToolRegistry, ModelUsageMeter,
+  ],
+  exports: [JobTypesService, JsonSchemas, BuiltinRegistry, JobTypeSecrets, JobTypeUsage, AgentExecutor, OpenAiRunner, ToolRegistry, ModelUsageMeter],
 })
 export class JobTypesModule {}

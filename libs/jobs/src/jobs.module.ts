@@ -15,6 +15,7 @@ import { JobTransitionsRepository } from './job-transitions.repository';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsQueryService } from './jobs-query.service';
 import { JobsJobTypeWiring } from './job-types.wiring';
+import { JobTools } from './builtins/job-tools';
 import { TaskRecoveryRepository } from './task-recovery.repository';
 import { TaskTransitionsRepository } from './task-transitions.repository';
 
@@ -26,7 +27,7 @@ const services = [
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
   imports: [AuthCoreModule, JobTypesModule, ChannelsModule, JobRecordSqlModule],
-  providers: [...services, SignedCursors, JobsReportAgent, JobsJobTypeWiring],
+  providers: [...services, SignedCursors, JobsReportAgent, JobTools, JobsJobTypeWiring],
   exports: [...services, AuthCoreModule],
 })
 export class JobsModule {}

@@ -107,6 +107,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   WEBHOOK_BACKOFF_BASE_MS = 5000;
 
+  /** openai executors: first retry delay of a model call answered 429 (without Retry-After) or 5xx; doubles, with jitter. */
+  @Transform(toInt) @IsInt() @Min(1)
+  MODEL_RETRY_BASE_MS = 1000;
+
   @Transform(toInt) @IsInt() @Min(100)
   SCHEDULE_POLL_MS = 1000;
 

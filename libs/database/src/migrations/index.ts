@@ -9,6 +9,7 @@ import { SlackIntegrationScopes1764630000000 } from './1764630000000-SlackIntegr
 import { ScheduleRunRetry1764650000000 } from './1764650000000-ScheduleRunRetry';
 import { JobEventsOrgIndex1764700000000 } from './1764700000000-JobEventsOrgIndex';
 import { Sessions1764710000000 } from './1764710000000-Sessions';
+import { JobTypeApiKey1764800000000 } from './1764800000000-JobTypeApiKey';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -23,4 +24,5 @@ export const MIGRATIONS = [
   ScheduleRunRetry1764650000000,
   JobEventsOrgIndex1764700000000,
   Sessions1764710000000,
+  JobTypeApiKey1764800000000,
 ];

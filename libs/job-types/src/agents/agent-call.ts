@@ -65,6 +65,8 @@ export interface AgentRunOptions {
   signal: AbortSignal;
   /** Each tool call as it finishes (agents that report them only in their answer: in order, once it is in). */
   onToolCall?(call: ToolCallRecord): void;
+  /** The call's time limit, if any (a job's max_time_to_complete): agents the service runs never retry past it. */
+  deadline?: Date;
 }
 
 export const isTurn = (call: AgentCall): call is TurnCall => call.kind === 'session_turn';

@@ -8,6 +8,7 @@ import { JobTypeSecrets } from '../secrets/job-type-secrets';
 import { AgentCall, AgentRunOptions, failure, isTurn, OutcomeOf, TaskCall } from './agent-call';
 import { HttpAgentClient } from './http-agent.client';
 import { HttpTurnRunner } from './http-turn.runner';
+import { OpenAiRunner } from '../openai/openai-runner';
 
 /**
  * The one way the service calls an agent: a job's task or a session's turn, through the job
@@ -23,11 +24,13 @@ export class AgentExecutor {
     private readonly httpTurns: HttpTurnRunner,
     private readonly builtins: BuiltinRegistry,
     private readonly secrets: JobTypeSecrets,
+    private readonly openai: OpenAiRunner,
   ) {}
 
   async run<C extends AgentCall>(jobType: JobTypeEntity, call: C, options: AgentRunOptions): Promise<OutcomeOf<C>> {
     const executor = jobType.executor;
     if (executor.type === 'builtin') return this.builtin(executor, call, options);
+    if (executor.type === 'openai') return this.openAi(jobType, call, options);
     let signingSecrets: string[];
     try {
       signingSecrets = this.secrets.signingSecrets(jobType);
@@ -44,6 +47,20 @@ export class AgentExecutor {
       if (err instanceof OutboundError && err.code === 'ABORTED') return failure(call, 'ABORTED', 'aborted');
       throw err;
     }
+  }
+
+  /** The service runs the tool loop itself, on the session's history for a turn. */
+  private async openAi<C extends AgentCall>(jobType: JobTypeEntity, call: C, options: AgentRunOptions): Promise<OutcomeOf<C>> {
+    const { signal, onToolCall, deadline } = options;
+    if (isTurn(call)) {
+      const turn = {
+        org_id: call.org_id, session_id: call.session_id, turn_id: call.turn_id, history: call.messages,
+        message: call.message, context: call.context, max_iterations: call.max_iterations, config: call.config,
+      };
+      return (await this.openai.runTurn(jobType, turn, { signal, onToolCall, deadline })) as OutcomeOf<C>;
+    }
+    const { callback: _callback, ...task } = call as TaskCall;
+    return (await this.openai.runTask(jobType, { ...task, signal }, { deadline })) as OutcomeOf<C>;
   }
 
   private async builtin<C extends AgentCall>(executor: BuiltinExecutor, call: C, options: AgentRunOptions): Promise<OutcomeOf<C>> {

@@ -21,7 +21,7 @@ interface PlainRow {
 }
 
 /**
- * Job types' Standard Webhooks signing secrets, sealed at rest with ENCRYPTION_KEY (bound to
+ * Job types' Standard Webhooks signing secrets (and openai executors' api keys), sealed at rest with ENCRYPTION_KEY (bound to
  * the org and job type id), shown once at creation and at each rotation. A rotation keeps the
  * previous secret signing for SIGNING_SECRET_GRACE_HOURS: agents get both signatures.
  */
@@ -108,6 +108,16 @@ export class JobTypeSecrets implements OnApplicationBootstrap {
     }
   }
 
+  /** An openai executor's api_key as stored (job_types.api_key). */
+  sealApiKey(orgId: string, jobTypeId: string, apiKey: string): string {
+    return secretBox.seal(this.config.encryptionKey, apiKey, apiKeyContext(orgId, jobTypeId));
+  }
+
+  /** The stored api_key in plain text, null when none; throws SecretBoxError when it does not open. */
+  openApiKey(type: JobTypeEntity): string | null {
+    return type.api_key === null ? null : secretBox.open(this.config.encryptionKey, type.api_key, apiKeyContext(type.org_id, type.id));
+  }
+
   private seal(orgId: string, jobTypeId: string, secret: string): string {
     return secretBox.seal(this.config.encryptionKey, secret, context(orgId, jobTypeId));
   }
@@ -118,5 +128,6 @@ export class JobTypeSecrets implements OnApplicationBootstrap {
   }
 }
 
-/** Bound into the seal: a value copied to another job type's row does not open. */
+/** Bound into the seal: a value copied to another job type's row (or column) does not open. */
 const context = (orgId: string, jobTypeId: string) => `job-type-signing-secret:${orgId}:${jobTypeId}`;
+const apiKeyContext = (orgId: string, jobTypeId: string) => `job-type-api-key:${orgId}:${jobTypeId}`;

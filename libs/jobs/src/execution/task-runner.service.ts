@@ -71,7 +71,7 @@ export class TaskRunnerService {
       job_type_id: job.job_type_id, params: job.params, config: job.config as unknown as Record<string, unknown>,
       target_channel: job.target_channel, metadata: job.metadata, previous_tasks: previous,
       callback: { url: callbackUrl, token: this.callbacks.issue(task.id, job.id, job.org_id, job.deadline_at!) },
-    }, { signal });
+    }, { signal, deadline: job.deadline_at! });
   }
 
   private async onAbort(job: JobRow, task: TaskRow, reason: AbortReason): Promise<void> {
