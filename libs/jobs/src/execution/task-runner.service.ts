@@ -1,12 +1,12 @@
 import { CallbackTokens } from '@app/auth';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig, DomainError } from '@app/common';
 import { OutboundError } from '@app/common/outbound';
 import { SecretBoxError } from '@app/common/crypto';
 import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypeSecrets, JobTypesService, TaskContext } from '@app/job-types';
 import { AgentTaskPayload, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
+import { JobsReadRepository } from '../jobs-read.repository';
 import { TaskTransitionsRepository } from '../task-transitions.repository';
 import type { JobRow, TaskRow } from '../job-rows';
 import { taskView } from '../job-view';
@@ -22,7 +22,7 @@ export class TaskRunnerService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly db: DataSource,
+    private readonly reads: JobsReadRepository,
     private readonly transitions: JobTransitionsRepository,
     private readonly tasks: TaskTransitionsRepository,
     private readonly queue: TaskQueue,
@@ -68,7 +68,7 @@ export class TaskRunnerService {
   }
 
   private async execute(job: JobRow, task: TaskRow, jobType: JobTypeEntity, signal: AbortSignal): Promise<AgentOutcome> {
-    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.id, task.id);
+    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.org_id, job.id, task.id);
     const ctx: TaskContext = {
       org_id: job.org_id, job_id: job.id, task_id: task.id, kind: task.kind, attempt: task.attempt,
       job_type_id: job.job_type_id, params: job.params, config: job.config as unknown as Record<string, unknown>,
@@ -122,12 +122,8 @@ export class TaskRunnerService {
     if (timedOut.length) this.logger.log(`job ${jobId} failed: TIMEOUT`);
   }
 
-  private async previousTasks(jobId: string, currentTaskId: string) {
-    const rows: TaskRow[] = await this.db.query(
-      `SELECT * FROM tasks WHERE job_id = $1 AND id <> $2 ORDER BY created_at, id`,
-      [jobId, currentTaskId],
-    );
-    return rows.map(taskView);
+  private async previousTasks(orgId: string, jobId: string, currentTaskId: string) {
+    return (await this.reads.previousTasks(orgId, jobId, currentTaskId)).map(taskView);
   }
 
   /**
