@@ -164,6 +164,8 @@ export const RELEASE_SQL = `
  * only from the statuses it may leave, and each write after the claim names the claim (fencing):
  * a late agent answer cannot overwrite CANCELED, two workers cannot both start a task, and a
  * worker declared dead cannot finish a task that another worker claimed since.
+ * Worker-internal, for all orgs: a task is named by its id and its claim, not its org (the
+ * result route first reads the task for the caller's org: JobsReadRepository.resultTarget).
  */
 @Injectable()
 export class TaskTransitionsRepository {
