@@ -22,11 +22,6 @@ export class JobsQueryService {
     return ownedOrThrow(await this.reads.lookup(orgId, jobId), 'JOB_NOT_FOUND', `Job '${jobId}'`);
   }
 
-  /** getOwned's check without reading the job. */
-  async assertOwned(orgId: string, jobId: string): Promise<void> {
-    ownedOrThrow(await this.reads.ownerLookup(orgId, jobId), 'JOB_NOT_FOUND', `Job '${jobId}'`);
-  }
-
   /** The job with its tasks and subjob ids as JSON text, in one round trip. */
   async getJson(orgId: string, jobId: string): Promise<string> {
     return ownedOrThrow(await this.reads.jsonLookup(orgId, jobId), 'JOB_NOT_FOUND', `Job '${jobId}'`).job;
