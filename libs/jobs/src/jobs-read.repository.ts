@@ -31,12 +31,6 @@ export class JobsReadRepository {
     return orgLookup(orgId, job);
   }
 
-  /** lookup() without the row: whose job it is. */
-  async ownerLookup(orgId: string, jobId: string): Promise<OrgLookup<{ org_id: string }>> {
-    const [job] = await this.db.query(`SELECT org_id FROM jobs WHERE id = $1`, [jobId]);
-    return orgLookup(orgId, job);
-  }
-
   /** The job with its tasks and subjob ids as JSON text (job-json.sql.ts), in one round trip. */
   async jsonLookup(orgId: string, jobId: string): Promise<OrgLookup<{ org_id: string; job: string }>> {
     const [row] = await preparedQuery<{ org_id: string; job: string }>(
