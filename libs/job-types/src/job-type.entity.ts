@@ -11,7 +11,7 @@ export class JobTypeEntity {
   @Column('jsonb') executor: Executor;
   @Column('jsonb', { nullable: true }) params_schema: object | null;
   @Column('jsonb', { nullable: true }) output_schema: object | null;
-  @Column('jsonb') default_config: Partial<JobConfig>;
+  @Column('jsonb', { default: () => "'{}'" }) default_config: Partial<JobConfig>;
   /** Sealed (JobTypeSecrets); a plain `whsec_` value is one written before sealing, sealed at the next start. */
   @Column('text') signing_secret: string;
   /** The secret a rotation replaced: it keeps signing until signing_secret_previous_expires_at. */
@@ -19,8 +19,8 @@ export class JobTypeEntity {
   @Column('timestamptz', { nullable: true }) signing_secret_previous_expires_at: Date | null;
   /** An openai executor's api_key, sealed (JobTypeSecrets); never in `executor`, never returned. */
   @Column('text', { nullable: true }) api_key: string | null;
-  @Column('timestamptz') created_at: Date;
-  @Column('timestamptz') updated_at: Date;
+  @Column('timestamptz', { default: () => 'now()' }) created_at: Date;
+  @Column('timestamptz', { default: () => 'now()' }) updated_at: Date;
 }
 
 export const jobTypeView = (t: JobTypeEntity) => ({

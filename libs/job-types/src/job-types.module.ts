@@ -7,6 +7,7 @@ import { BuiltinRegistry } from './builtins/builtin-registry';
 import { EchoAgent } from './builtins/echo.agent';
 import { JobTypeEntity } from './job-type.entity';
 import { JobTypeUsage } from './job-type-usage';
+import { JobTypesRepository } from './job-types.repository';
 import { JobTypesService } from './job-types.service';
 import { JsonSchemas } from './json-schemas';
 import { ModelUsageMeter } from './openai/model-usage-meter';
@@ -18,7 +19,7 @@ import { JobTypeSecrets } from './secrets/job-type-secrets';
 @Module({
   imports: [TypeOrmModule.forFeature([JobTypeEntity])],
   providers: [
-    JobTypesService, JsonSchemas, BuiltinRegistry, EchoAgent, RecentJobTypes, JobTypeSecrets, JobTypeUsage,
+    JobTypesService, JobTypesRepository, JsonSchemas, BuiltinRegistry, EchoAgent, RecentJobTypes, JobTypeSecrets, JobTypeUsage,
     HttpAgentClient, HttpTurnRunner, AgentExecutor, OpenAiRunner, ToolRegistry, ModelUsageMeter,
   ],
   exports: [JobTypesService, JsonSchemas, BuiltinRegistry, JobTypeSecrets, JobTypeUsage, AgentExecutor, OpenAiRunner, ToolRegistry, ModelUsageMeter],

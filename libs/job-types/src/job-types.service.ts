@@ -1,6 +1,4 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { conflict, FieldError, notFound, validationFailed, DomainError } from '@app/common';
 import { OutboundError, OutboundHttpClient } from '@app/common/outbound';
 import { BuiltinRegistry } from './builtins/builtin-registry';
@@ -9,6 +7,7 @@ import { openAiExecutorUrls } from './openai/openai-executor';
 import { checkConfig, JobConfig } from './job-config';
 import { CreateJobTypeDto, UpdateJobTypeDto } from './job-type.dto';
 import { JobTypeEntity } from './job-type.entity';
+import { JobTypesRepository } from './job-types.repository';
 import { JobTypeUsage } from './job-type-usage';
 import { JsonSchemas } from './json-schemas';
 import { RecentJobTypes } from './recent-job-types';
@@ -18,7 +17,7 @@ import { JobTypeSecrets } from './secrets/job-type-secrets';
 @Injectable()
 export class JobTypesService {
   constructor(
-    @InjectRepository(JobTypeEntity) private readonly repo: Repository<JobTypeEntity>,
+    private readonly repo: JobTypesRepository,
     private readonly schemas: JsonSchemas,
     private readonly builtins: BuiltinRegistry,
     private readonly outbound: OutboundHttpClient,
@@ -32,7 +31,7 @@ export class JobTypesService {
     const { executor, apiKey } = await this.checkDefinition(dto);
     const now = new Date();
     const { secret, sealed } = this.secrets.issue(orgId, dto.id);
-    const entity = this.repo.create({
+    const entity: JobTypeEntity = {
       org_id: orgId,
       id: dto.id,
       name: dto.name,
@@ -47,23 +46,18 @@ export class JobTypesService {
       api_key: executor!.type === 'openai' && apiKey ? this.secrets.sealApiKey(orgId, dto.id, apiKey) : null,
       created_at: now,
       updated_at: now,
-    });
-    try {
-      await this.repo.insert(entity);
-    } catch (err) {
-      if ((err as { code?: string }).code === '23505') throw conflict('JOB_TYPE_EXISTS', `Job type '${dto.id}' already exists`);
-      throw err;
-    }
+    };
+    if (!(await this.repo.insert(entity))) throw conflict('JOB_TYPE_EXISTS', `Job type '${dto.id}' already exists`);
     return { type: entity, signingSecret: secret };
   }
 
   list(orgId: string): Promise<JobTypeEntity[]> {
-    return this.repo.find({ where: { org_id: orgId }, order: { created_at: 'DESC' } });
+    return this.repo.listOfOrg(orgId);
   }
 
   /** Job type ids are names within an org: another org's type of the same name is simply not found. */
   async get(orgId: string, id: string): Promise<JobTypeEntity> {
-    const found = await this.repo.findOne({ where: { org_id: orgId, id } });
+    const found = await this.repo.find(orgId, id);
     if (!found) throw notFound('JOB_TYPE_NOT_FOUND', `Job type '${id}' not found`);
     return found;
   }
@@ -86,7 +80,7 @@ export class JobTypesService {
     if (dto.params_schema !== undefined) patch.params_schema = dto.params_schema;
     if (dto.output_schema !== undefined) patch.output_schema = dto.output_schema;
     if (dto.default_config !== undefined) patch.default_config = dto.default_config as Partial<JobConfig>;
-    await this.repo.update({ org_id: orgId, id }, patch);
+    await this.repo.update(orgId, id, patch);
     await this.recent.changed(orgId, id);
     return Object.assign(current, patch);
   }
@@ -96,7 +90,7 @@ export class JobTypesService {
     await this.get(orgId, id);
     const uses = await this.usage.uses(orgId, id);
     if (uses.length) throw conflict('JOB_TYPE_IN_USE', `Job type '${id}' is in use: ${uses.join('; ')}`);
-    await this.repo.delete({ org_id: orgId, id });
+    await this.repo.delete(orgId, id);
     await this.recent.changed(orgId, id);
   }
 

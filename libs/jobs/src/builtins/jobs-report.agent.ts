@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AgentOutcome, BuiltinAgent, failure, NO_USAGE, TaskContext, TurnContext, TurnOutcome } from '@app/job-types';
 import { formatReportText, JobsReportResult } from './jobs-report.format';
-import { assembleJobsReport, buildJobsReportQueries, parseJobsReportParams } from './jobs-report.query';
+import { assembleJobsReport, parseJobsReportParams } from './jobs-report.query';
+import { JobsReportRepository } from './jobs-report.repository';
 
 /**
  * Reports on the org's own jobs created in the last `window_hours` (default 24, at most 720),
@@ -14,7 +14,7 @@ import { assembleJobsReport, buildJobsReportQueries, parseJobsReportParams } fro
 export class JobsReportAgent implements BuiltinAgent {
   readonly name = 'jobs-report';
 
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(private readonly reports: JobsReportRepository) {}
 
   async run(ctx: TaskContext): Promise<AgentOutcome> {
     const report = await this.report(ctx.org_id, ctx.params, ctx.job_id, ctx.signal);
@@ -40,17 +40,7 @@ export class JobsReportAgent implements BuiltinAgent {
     const jobTypeId = parsed.value.job_type_id;
     const to = new Date();
     const from = new Date(to.getTime() - hours * 3_600_000);
-    const q = buildJobsReportQueries({ orgId, from, to, excludeJobId, jobTypeId });
-
-    // One snapshot for all three queries, so counts, types and failures agree with each other.
-    const rows = await this.dataSource.transaction('REPEATABLE READ', async (em) => {
-      const statuses = await em.query(q.statuses.sql, q.statuses.params);
-      signal.throwIfAborted();
-      const types = await em.query(q.types.sql, q.types.params);
-      signal.throwIfAborted();
-      const failures = await em.query(q.failures.sql, q.failures.params);
-      return { statuses, types, failures };
-    });
+    const rows = await this.reports.read({ orgId, from, to, excludeJobId, jobTypeId }, signal);
 
     const data = assembleJobsReport({ orgId, from, to, hours, jobTypeId }, rows);
     return { text: formatReportText(data), ...data };

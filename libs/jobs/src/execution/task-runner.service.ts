@@ -1,10 +1,10 @@
 import { CallbackTokens } from '@app/auth';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig, DomainError } from '@app/common';
 import { AgentExecutor, AgentOutcome, JobTypeEntity, JobTypesService } from '@app/job-types';
 import { AgentTaskPayload, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
+import { JobsReadRepository } from '../jobs-read.repository';
 import { TaskTransitionsRepository } from '../task-transitions.repository';
 import type { JobRow, TaskRow } from '../job-rows';
 import { taskView } from '../job-view';
@@ -19,7 +19,7 @@ export class TaskRunnerService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly db: DataSource,
+    private readonly reads: JobsReadRepository,
     private readonly transitions: JobTransitionsRepository,
     private readonly tasks: TaskTransitionsRepository,
     private readonly queue: TaskQueue,
@@ -64,7 +64,7 @@ export class TaskRunnerService {
 
   /** Through the job type's executor (HTTP or builtin), as session turns are; an aborted call's outcome is ignored by run(). */
   private async execute(job: JobRow, task: TaskRow, jobType: JobTypeEntity, signal: AbortSignal): Promise<AgentOutcome> {
-    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.id, task.id);
+    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.org_id, job.id, task.id);
     const callbackUrl = `${this.config.publicUrl}/services/agent-jobs/${job.id}/tasks/${task.id}/result`;
     return this.agents.run(jobType, {
       org_id: job.org_id, job_id: job.id, task_id: task.id, kind: task.kind, attempt: task.attempt,
@@ -92,12 +92,8 @@ export class TaskRunnerService {
     if (timedOut.length) this.logger.log(`job ${jobId} failed: TIMEOUT`);
   }
 
-  private async previousTasks(jobId: string, currentTaskId: string) {
-    const rows: TaskRow[] = await this.db.query(
-      `SELECT * FROM tasks WHERE job_id = $1 AND id <> $2 ORDER BY created_at, id`,
-      [jobId, currentTaskId],
-    );
-    return rows.map(taskView);
+  private async previousTasks(orgId: string, jobId: string, currentTaskId: string) {
+    return (await this.reads.previousTasks(orgId, jobId, currentTaskId)).map(taskView);
   }
 
   /**
