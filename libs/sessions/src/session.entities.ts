@@ -12,13 +12,13 @@ export class SessionEntity {
   @Column('text', { nullable: true }) active_turn_id: string | null;
   @Column('integer') ttl_hours: number;
   @Column('timestamptz') expires_at: Date;
-  @Column('integer') turn_count: number;
+  @Column('integer', { default: 0 }) turn_count: number;
   /** bigint: the driver hands them over as text. */
-  @Column('bigint') usage_prompt: string;
-  @Column('bigint') usage_completion: string;
-  @Column('bigint') usage_total: string;
-  @Column('timestamptz') created_at: Date;
-  @Column('timestamptz') updated_at: Date;
+  @Column('bigint', { default: 0 }) usage_prompt: string;
+  @Column('bigint', { default: 0 }) usage_completion: string;
+  @Column('bigint', { default: 0 }) usage_total: string;
+  @Column('timestamptz', { default: () => 'now()' }) created_at: Date;
+  @Column('timestamptz', { default: () => 'now()' }) updated_at: Date;
 }
 
 @Entity('session_turns')
@@ -31,11 +31,11 @@ export class SessionTurnEntity {
   @Column('text') message: string;
   @Column('jsonb', { nullable: true }) context: Record<string, unknown> | null;
   @Column('text', { nullable: true }) response: string | null;
-  @Column('jsonb') tool_calls: ToolCallRecord[];
-  @Column('integer') iterations: number;
-  @Column('jsonb') usage: Usage;
+  @Column('jsonb', { default: () => "'[]'" }) tool_calls: ToolCallRecord[];
+  @Column('integer', { default: 0 }) iterations: number;
+  @Column('jsonb', { default: () => `'{"total": 0, "prompt": 0, "completion": 0}'` }) usage: Usage;
   @Column('jsonb', { nullable: true }) error: { code: string; message: string } | null;
-  @Column('timestamptz') started_at: Date;
+  @Column('timestamptz', { default: () => 'now()' }) started_at: Date;
   @Column('timestamptz', { nullable: true }) finished_at: Date | null;
   /** Renewed by the API process running the turn; lapsed = that process is gone. */
   @Column('timestamptz', { nullable: true }) lease_expires_at: Date | null;
@@ -51,7 +51,7 @@ export class SessionMessageEntity {
   @Column('text') role: 'user' | 'assistant';
   @Column('text') content: string;
   @Column('text', { nullable: true }) turn_id: string | null;
-  @Column('timestamptz') at: Date;
+  @Column('timestamptz', { default: () => 'clock_timestamp()' }) at: Date;
 }
 
 export const SESSION_ENTITIES = [SessionEntity, SessionTurnEntity, SessionMessageEntity];
