@@ -7,8 +7,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import {
-  apiProcessesEnv, BenchOptions, cleanRedis, throwawayDatabase, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken, jobBody,
-  keepAliveAgent, ORG, queuePrefix, readProbe, Service, serviceEnv, sleep, startService,
+  BenchOptions, flagInt, httpRequest, jobBody, keepAliveAgent, ORG, readProbe, Service, sleep, throwawayDatabase, withApiOnly,
 } from './harness';
 import { printProbe } from './profile-summary';
 import { heading, note, printLatency, rate, record, summarize } from './stats';
@@ -68,33 +67,47 @@ export async function paced(perSecond: number, seconds: number, fire: () => Prom
   return out;
 }
 
+export interface MeasuredWindow {
+  perSecond: number;
+  seconds: number;
+  fire: () => Promise<{ status: number; ms: number }>;
+  /** What the CPU is divided by ("request", "turn") and how many of them the window did. */
+  unit: string;
+  units: (r: PacedResult) => number;
+  /** Called once the warm-up's requests have all answered, as the measured window starts. */
+  onStart?: () => void;
+}
+
+/**
+ * A 3 s warm-up at the rate (JIT, pool connections, caches), then the measured window, with
+ * the API's probe window and CPU seconds around it; prints what was sent and the CPU per unit.
+ */
+export async function measuredWindow(api: Service, w: MeasuredWindow): Promise<PacedResult> {
+  const { perSecond, seconds, fire, unit, units } = w;
+  await paced(perSecond, 3, fire);
+  w.onStart?.();
+  api.probe();
+  const cpu0 = api.cpuSeconds();
+  const r = await paced(perSecond, seconds, fire);
+  const cpu = api.cpuSeconds() - cpu0;
+  api.probe();
+  note(`sent ${r.latencies.length + r.errors} in ${(r.elapsedMs / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(r.statuses))}; errors ${r.errors}`);
+  note(`API process CPU: ${((100 * cpu) / (r.elapsedMs / 1000)).toFixed(0)}% of a core = ${((1000 * cpu) / Math.max(1, units(r))).toFixed(2)} ms CPU per ${unit}`);
+  return r;
+}
+
 export async function createLatency(opts: BenchOptions): Promise<void> {
   const perSecond = flagInt(opts, 'rate', 300);
   const seconds = flagInt(opts, 'seconds', 10);
   heading(`1. create-job latency: POST /services/agent-jobs at ${perSecond} req/s for ${seconds} s (worker off${opts.flags['api-processes'] ? `, ${opts.flags['api-processes']} API processes` : ''})`);
-  const prefix = queuePrefix('create');
-  const port = await freePort();
-  const env = { ...serviceEnv(DB, prefix, port), ...apiProcessesEnv(opts) };
-  let api: Service | undefined;
-  await dropDatabase(DB);
-  try {
-    const token = await issueToken(env, ORG, 'SERVICES:WRITE'); // creates + migrates the database
-    api = await startService('api', env, opts);
-    await ensureEchoJobType(port, token);
+  await withApiOnly('create', DB, opts, async ({ api, port, token }) => {
     const agent = keepAliveAgent(64);
     const body = jobBody(ORG, { scheduled_at: new Date(Date.now() + 86_400_000).toISOString() });
     const fire = () => httpRequest(agent, port, 'POST', '/services/agent-jobs', token, body);
 
-    await paced(perSecond, 3, fire); // warm-up: JIT, pool connections, token cache
-    api.probe();
-    const cpu0 = api.cpuSeconds();
-    const r = await paced(perSecond, seconds, fire);
-    const cpu = api.cpuSeconds() - cpu0;
-    api.probe();
+    const r = await measuredWindow(api, { perSecond, seconds, fire, unit: 'request', units: (w) => w.latencies.length });
     const created = r.statuses.get(201) ?? 0;
     const s = summarize(r.latencies);
-    note(`sent ${r.latencies.length + r.errors} in ${(r.elapsedMs / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(r.statuses))}; errors ${r.errors}`);
-    note(`API process CPU: ${((100 * cpu) / (r.elapsedMs / 1000)).toFixed(0)}% of a core = ${((1000 * cpu) / Math.max(1, r.latencies.length)).toFixed(2)} ms CPU per request`);
     printLatency('latency (from scheduled send)', s);
     printLatency('latency (from actual send)', summarize(r.serviceTimes));
     record({ scenario: 'create', name: `POST p50 @ ${perSecond} rps`, value: s.p50, unit: 'ms' });
@@ -114,9 +127,5 @@ export async function createLatency(opts: BenchOptions): Promise<void> {
       + `latency p50 ${ac.latency.p50} ms / p99 ${ac.latency.p99} ms, non-2xx ${ac.non2xx}, errors ${ac.errors}`);
     record({ scenario: 'create', name: 'capacity, 16 connections (info)', value: ac.requests.average, unit: 'ops/s' });
     agent.destroy();
-  } finally {
-    await api?.stop();
-    await cleanRedis(prefix);
-    if (!opts.keep) await dropDatabase(DB);
-  }
+  });
 }

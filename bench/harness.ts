@@ -376,6 +376,30 @@ export async function startService(kind: ServiceKind, env: NodeJS.ProcessEnv, op
   return service;
 }
 
+/**
+ * A scenario against the API alone: its own database (dropped first) and queue prefix, a
+ * WRITE token from the CLI, the builtin echo job type; everything is cleaned up afterwards.
+ */
+export async function withApiOnly(
+  scenario: string, database: string, opts: BenchOptions, run: (s: { api: Service; port: number; token: string }) => Promise<void>,
+): Promise<void> {
+  const prefix = queuePrefix(scenario);
+  const port = await freePort();
+  const env = { ...serviceEnv(database, prefix, port), ...apiProcessesEnv(opts) };
+  let api: Service | undefined;
+  await dropDatabase(database);
+  try {
+    const token = await issueToken(env, ORG, 'SERVICES:WRITE'); // creates + migrates the database
+    api = await startService('api', env, opts);
+    await ensureEchoJobType(port, token);
+    await run({ api, port, token });
+  } finally {
+    await api?.stop();
+    await cleanRedis(prefix);
+    if (!opts.keep) await dropDatabase(database);
+  }
+}
+
 export async function stopAll(services: Array<Service | undefined>): Promise<void> {
   await Promise.all(services.map((s) => s?.stop()));
 }

@@ -2,7 +2,7 @@
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
  *   npm run bench                          # the default scenarios (all but soak)
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | streams | soak (comma-separated works)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | streams | turns | soak (comma-separated works)
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
@@ -11,7 +11,8 @@
  * --rows 1000000 --pages 200 --limit 50 (list), --worker-concurrency N --db-pool N
  * --ceiling-n 20000 (e2e), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
- * --stream-jobs 100 --lead-ms 20000 (streams).
+ * --stream-jobs 100 --lead-ms 20000 (streams),
+ * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns).
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
  */
 import os from 'node:os';
@@ -24,6 +25,7 @@ import { listAtScale } from './list-at-scale';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
 import { streamFanout } from './stream-fanout';
+import { turnsBench } from './turns';
 import { heading, printLatency, printSummary, summarize } from './stats';
 
 interface Scenario {
@@ -39,6 +41,7 @@ const SCENARIOS: Record<string, Scenario> = {
   list: { run: listAtScale, limitMs: () => 30 * 60_000 }, // includes the one-time seeding of 1M jobs
   e2e: { run: e2eThroughput, limitMs: () => 20 * 60_000 },
   streams: { run: streamFanout, limitMs: () => 5 * 60_000 },
+  turns: { run: turnsBench, limitMs: () => 3 * 60_000 },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
 };
 

@@ -11,7 +11,7 @@
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
 import { DUE_TASKS_SQL } from '../libs/jobs/src/task-recovery.repository';
-import { OUTBOX_PEEK_SQL } from '../libs/observers/src/dispatch/event-dispatcher.service';
+import { OUTBOX_PEEK_SQL } from '../libs/jobs/src/observed-jobs.repository';
 import { paced } from './create-latency';
 import {
   BenchOptions, cleanRedis, countRedisKeys, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken, jobBody,

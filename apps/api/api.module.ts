@@ -10,6 +10,7 @@ import { QueueModule } from '@app/queue';
 import { ChannelsHttpModule } from '@app/channels';
 import { ObserversHttpModule } from '@app/observers';
 import { SchedulesHttpModule } from '@app/schedules';
+import { SessionsHttpModule } from '@app/sessions';
 import { WorkerFeaturesModule } from '../worker/worker-features.module';
 import { HealthController } from './health.controller';
 
@@ -36,6 +37,7 @@ export class ApiModule {
         ChannelsHttpModule,
         ObserversHttpModule,
         SchedulesHttpModule,
+        SessionsHttpModule,
         ...(options.withWorker ? [WorkerFeaturesModule] : []),
       ],
       controllers: [HealthController],

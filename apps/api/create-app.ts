@@ -1,4 +1,4 @@
-import { INestApplication, LogLevel } from '@nestjs/common';
+import { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
@@ -8,7 +8,7 @@ import { ApiModule, ApiModuleOptions } from './api.module';
 export const BODY_LIMIT = '1mb';
 
 /** Builds the HTTP app exactly as production runs it; tests use this too. */
-export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[] | false } = {}): Promise<INestApplication> {
+export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[] | LoggerService | false } = {}): Promise<INestApplication> {
   const app = await NestFactory.create(ApiModule.forRoot(options), { bodyParser: false, logger: options.logger ?? ['error', 'warn', 'log'] });
   // No id of ours holds a NUL byte, and Postgres cannot even compare one: such a path names nothing.
   app.use((req: Request, res: Response, next: NextFunction) => {

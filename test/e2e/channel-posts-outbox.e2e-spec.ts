@@ -10,7 +10,7 @@ import { ChannelPostsService } from '../../libs/channels/src/delivery/channel-po
 import { AppConfigModule } from '../../libs/common/src';
 import { OutboundModule } from '../../libs/common/src/outbound.module';
 import { DatabaseModule } from '../../libs/database/src';
-import { JobRecordSqlModule } from '../../libs/jobs/src/job-record.sql';
+import { JobsPortsModule } from '../../libs/jobs/src/jobs-ports.module';
 import { QueueModule } from '../../libs/queue/src';
 import { createEchoJobType, jobsApi } from '../support/jobs';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
@@ -19,7 +19,7 @@ import { eventually, startTestApp, TestApp } from '../support/test-app';
 @Module({})
 class OutboxModule {
   static forRoot(env: NodeJS.ProcessEnv): DynamicModule {
-    return { module: OutboxModule, imports: [AppConfigModule.forRoot(env), DatabaseModule, QueueModule, OutboundModule, JobRecordSqlModule, ChannelDeliveryModule] };
+    return { module: OutboxModule, imports: [AppConfigModule.forRoot(env), DatabaseModule, QueueModule, OutboundModule, JobsPortsModule, ChannelDeliveryModule] };
   }
 }
 

@@ -104,7 +104,7 @@ describe('jobs API', () => {
       expect((await getJob(overridden.body.data.job_id)).body.data.config).toEqual(expected);
       // The service defaults are real values, not an empty object.
       expect(Object.keys(SERVICE_DEFAULT_CONFIG).sort()).toEqual(
-        ['max_follow_ups', 'max_task_retries', 'max_time_to_complete', 'profile_id', 'start_prompt', 'task_retry_interval'],
+        ['max_follow_ups', 'max_iterations', 'max_task_retries', 'max_time_to_complete', 'profile_id', 'start_prompt', 'task_retry_interval'],
       );
     });
 

@@ -308,7 +308,7 @@ describe('observers: webhook deliveries', () => {
     expect(both.verifiedWith).toEqual([true, true]);
 
     // Once the grace is over, only the new secret signs.
-    await t.db.query(`UPDATE orgs SET webhook_previous_secret_expires_at = now() - interval '1 second' WHERE id = $1`, [o.org]);
+    await t.db.query(`UPDATE org_webhook_secrets SET previous_secret_expires_at = now() - interval '1 second' WHERE org_id = $1`, [o.org]);
     const cb2 = rx.endpoint('ok', {}, [o.secret, next]);
     await createJob(o, { callback_url: cb2.url });
     const [one] = await received(cb2.path, 1);
@@ -316,7 +316,7 @@ describe('observers: webhook deliveries', () => {
     expect(one.verifiedWith).toEqual([false, true]);
 
     // Stored encrypted: the secret is not in the database in clear.
-    const [row] = (await t.db.query(`SELECT webhook_secret, webhook_previous_secret FROM orgs WHERE id = $1`, [o.org])).rows;
+    const [row] = (await t.db.query(`SELECT secret, previous_secret FROM org_webhook_secrets WHERE org_id = $1`, [o.org])).rows;
     expect(JSON.stringify(row)).not.toContain(next.slice(6));
     expect(JSON.stringify(row)).not.toContain(o.secret.slice(6));
   });

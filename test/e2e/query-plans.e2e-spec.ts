@@ -6,13 +6,16 @@ import { finishSql as postFinishSql } from '../../libs/channels/src/delivery/fin
 import { jobRecordSql } from '../../libs/jobs/src/job-record.sql';
 import { SignedCursors } from '../../libs/common/src';
 import { CANCEL_SQL, TIMEOUT_DUE_SQL, TIMEOUT_ONE_SQL } from '../../libs/jobs/src/job-transitions.repository';
-import { INSERT_JOBS_SQL } from '../../libs/jobs/src/jobs-create.service';
+import { INSERT_JOBS_SQL } from '../../libs/jobs/src/job-insert.repository';
+import { JobListRepository } from '../../libs/jobs/src/job-list.repository';
 import { JobsQueryService } from '../../libs/jobs/src/jobs-query.service';
+import { JobsReadRepository } from '../../libs/jobs/src/jobs-read.repository';
+import { ObservedJobsRepository, OUTBOX_PEEK_SQL } from '../../libs/jobs/src/observed-jobs.repository';
 import { DUE_TASKS_SQL, HAND_BACK_SQL } from '../../libs/jobs/src/task-recovery.repository';
 import { AWAIT_CALLBACK_SQL, CLAIM_SQL, FINISH_SQL, RELEASE_SQL } from '../../libs/jobs/src/task-transitions.repository';
 import { DeliveriesRepository } from '../../libs/observers/src/delivery/deliveries.repository';
 import { DeliveryReconcilerService } from '../../libs/observers/src/delivery/delivery-reconciler.service';
-import { EventDispatcherService, OUTBOX_PEEK_SQL } from '../../libs/observers/src/dispatch/event-dispatcher.service';
+import { EventDispatcherService } from '../../libs/observers/src/dispatch/event-dispatcher.service';
 import { ChannelPostsRepository } from '../../libs/channels/src/delivery/channel-posts.repository';
 import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel-posts.reconciler';
 import { ScheduleFiresRepository } from '../../libs/schedules/src/schedule-fires.repository';
@@ -85,7 +88,7 @@ async function dispatcherPass(): Promise<Sent[]> {
     if (/FROM jobs WHERE id = ANY/.test(text)) return [job];
     return [];
   });
-  await new EventDispatcherService(r.ds, new DeliveriesRepository(r.ds), { enqueue: async () => undefined } as never).dispatchBatch();
+  await new EventDispatcherService(r.ds, new DeliveriesRepository(r.ds), new ObservedJobsRepository(r.ds), { enqueue: async () => undefined } as never).dispatchBatch();
   expect(r.sent).toHaveLength(6);
   return r.sent;
 }
@@ -139,12 +142,12 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   }),
   'API: get a job': async () => {
     const r = recorder(() => [{ org_id: 'bulk', job: '{}' }]);
-    await new JobsQueryService(r.ds, new SignedCursors(config)).getJson('bulk', JOB);
+    await new JobsQueryService(new JobsReadRepository(r.ds), new JobListRepository(r.ds), new SignedCursors(config)).getJson('bulk', JOB);
     return r.sent[0];
   },
   'API: a job\'s events': async () => {
     const r = recorder(() => [{ id: JOB, org_id: 'bulk' }]);
-    await new JobsQueryService(r.ds, new SignedCursors(config)).events('bulk', JOB);
+    await new JobsQueryService(new JobsReadRepository(r.ds), new JobListRepository(r.ds), new SignedCursors(config)).events('bulk', JOB);
     return r.sent[1];
   },
   'API: cancel a job': async () => ({ text: CANCEL_SQL, values: [JOB, 'bulk', 'test', 'token:x'] }),

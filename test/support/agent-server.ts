@@ -1,6 +1,6 @@
 import * as http from 'node:http';
 import type request from 'supertest';
-import { Webhook } from 'standardwebhooks';
+import { signatureProblem } from './signature';
 import type { TaskContext } from '../../libs/job-types/src/agent-outcome';
 import { closeNow, listenLocally, readBody } from './local-http';
 
@@ -61,6 +61,9 @@ export interface AgentRequest {
   /** /async: the agent's callback to the service and what the service answered. */
   callback?: RecordedCallback;
 }
+
+/** Answers a recorded request once (later calls, or a closed socket, do nothing). */
+export type Answer = (status: number, body?: unknown, raw?: string) => void;
 
 export interface AgentServerOptions {
   /** Answer 401 to requests whose signature does not verify (default true, like a real agent). */
@@ -133,7 +136,7 @@ export class AgentServer {
     return best === undefined ? undefined : this.secrets.get(best);
   }
 
-  private later(ms: number, fn: () => void): void {
+  protected later(ms: number, fn: () => void): void {
     const timer = setTimeout(() => {
       this.timers.delete(timer);
       fn();
@@ -167,21 +170,9 @@ export class AgentServer {
     } catch {
       rec.body = undefined;
     }
-    const secret = this.secretFor(u.pathname);
-    if (!secret) {
-      rec.verifyError = 'no signing secret registered for this path';
-    } else {
-      try {
-        new Webhook(secret).verify(rawBody, {
-          'webhook-id': String(req.headers['webhook-id'] ?? ''),
-          'webhook-timestamp': String(req.headers['webhook-timestamp'] ?? ''),
-          'webhook-signature': String(req.headers['webhook-signature'] ?? ''),
-        });
-        rec.verified = true;
-      } catch (err) {
-        rec.verifyError = (err as Error).message;
-      }
-    }
+    const problem = signatureProblem(this.secretFor(u.pathname), rawBody, req.headers);
+    rec.verified = problem === null;
+    if (problem) rec.verifyError = problem;
     this.requests.push(rec);
 
     res.on('close', () => {
@@ -191,7 +182,7 @@ export class AgentServer {
       }
     });
 
-    const answer = (status: number, body?: unknown, raw?: string) => {
+    const answer: Answer = (status: number, body?: unknown, raw?: string) => {
       if (res.destroyed || res.writableEnded) return;
       rec.answered = { at: Date.now(), status, body: raw ?? body };
       const text = raw ?? (body === undefined ? '' : JSON.stringify(body));
@@ -252,8 +243,14 @@ export class AgentServer {
         return;
       }
       default:
+        if (this.otherBehaviour(rec, answer)) return;
         return answer(404, { error: `unknown behaviour '${rec.behaviour}'` });
     }
+  }
+
+  /** For servers that speak more protocols (test/support/session-agent.ts): true when it handled the request. */
+  protected otherBehaviour(_rec: AgentRequest, _answer: Answer): boolean {
+    return false;
   }
 
   /** Reports a result on the task's callback URL with its callback token, as an async agent does. */

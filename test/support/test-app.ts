@@ -1,4 +1,4 @@
-import { INestApplication } from '@nestjs/common';
+import { INestApplication, LoggerService } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { randomBytes } from 'node:crypto';
 import { AddressInfo } from 'node:net';
@@ -29,6 +29,8 @@ export interface TestAppOptions {
   env?: NodeJS.ProcessEnv;
   /** The app's DATABASE_URL from this file's database URL (e.g. through a TcpProxy); `db` stays on the direct one. */
   databaseUrl?: (url: string) => string;
+  /** Receives every log line of the app (default: errors only, to the console). */
+  logger?: LoggerService;
 }
 
 /** A fresh database (cloned from the migrated template) and queue prefix for one test file. */
@@ -65,7 +67,7 @@ export function testEnv(database: { url: string; prefix: string }, extra: NodeJS
 export async function startTestApp(options: TestAppOptions = {}): Promise<TestApp> {
   const database = await createTestDatabase();
   const env = testEnv({ ...database, url: options.databaseUrl?.(database.url) ?? database.url }, options.env);
-  const app = await createApp({ env, withWorker: options.withWorker ?? true, logger: ['error'] });
+  const app = await createApp({ env, withWorker: options.withWorker ?? true, logger: options.logger ?? ['error'] });
   await app.listen(0, '127.0.0.1');
   const port = (app.getHttpServer().address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;

@@ -1,6 +1,8 @@
 import type { Repository } from 'typeorm';
 import { AppConfig, DomainError } from '@app/common';
 import { ApiTokenEntity, OrgEntity } from './api-token.entity';
+import { ApiTokensRepository } from './api-tokens.repository';
+import { OrgsRepository } from './orgs.repository';
 import { TokenService } from './token.service';
 
 /** The token record cache: one query per token per TTL, shared by concurrent lookups; failures not kept. */
@@ -21,7 +23,7 @@ describe('TokenService.activeRecord', () => {
       update: async (_where: unknown, set: { revoked_at: Date }) => { revokedAt = set.revoked_at; },
     } as unknown as Repository<ApiTokenEntity>;
     const config = Object.assign(new AppConfig(), { TOKEN_CACHE_TTL_MS: ttlMs });
-    return { svc: new TokenService(config, tokens, {} as Repository<OrgEntity>), calls };
+    return { svc: new TokenService(config, new ApiTokensRepository(tokens), new OrgsRepository({} as Repository<OrgEntity>)), calls };
   }
 
   it('concurrent lookups of one token share one query, and the answer is cached', async () => {

@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
 import * as jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
-import { Repository } from 'typeorm';
-import { AppConfig, badRequest, DomainError, forbidden, newId, notFound } from '@app/common';
+import { AppConfig, badRequest, DomainError, newId, notFound } from '@app/common';
+import { ownedOrThrow } from '@app/database';
 import { Scopes } from './access-levels';
-import { ApiTokenEntity, OrgEntity } from './api-token.entity';
+import { ApiTokenEntity } from './api-token.entity';
+import { ApiTokensRepository } from './api-tokens.repository';
 import { jwtKey } from './jwt-key';
+import { OrgsRepository } from './orgs.repository';
 
 export const ORG_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 export const JWT_ALGORITHM = 'HS256';
@@ -58,8 +59,8 @@ export class TokenService {
 
   constructor(
     private readonly config: AppConfig,
-    @InjectRepository(ApiTokenEntity) private readonly tokens: Repository<ApiTokenEntity>,
-    @InjectRepository(OrgEntity) private readonly orgs: Repository<OrgEntity>,
+    private readonly tokens: ApiTokensRepository,
+    private readonly orgs: OrgsRepository,
   ) {
     if (config.TOKEN_CACHE_TTL_MS > 0) {
       this.cache = new LRUCache<string, TokenLookup>({
@@ -75,12 +76,12 @@ export class TokenService {
     if (!ORG_ID_PATTERN.test(input.orgId)) {
       throw badRequest('INVALID_ORG_ID', 'org ids are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
     }
-    await this.orgs.createQueryBuilder().insert().values({ id: input.orgId }).orIgnore().execute();
+    await this.orgs.ensure(input.orgId);
     const id = newId('tok');
     const now = new Date();
     const expiresAt = input.expiresInSeconds ? new Date(now.getTime() + input.expiresInSeconds * 1000) : null;
-    const record = await this.tokens.save(
-      this.tokens.create({ id, org_id: input.orgId, name: input.name ?? null, scopes: input.scopes, created_at: now, expires_at: expiresAt, revoked_at: null, created_by: input.createdBy ?? null }),
+    const record = await this.tokens.insert(
+      { id, org_id: input.orgId, name: input.name ?? null, scopes: input.scopes, created_at: now, expires_at: expiresAt, revoked_at: null, created_by: input.createdBy ?? null },
     );
     const claims: jwt.JwtPayload = { org_id: input.orgId, scopes: input.scopes };
     if (expiresAt) claims.exp = Math.floor(expiresAt.getTime() / 1000);
@@ -94,17 +95,18 @@ export class TokenService {
   }
 
   list(orgId: string): Promise<ApiTokenEntity[]> {
-    return this.tokens.find({ where: { org_id: orgId }, order: { created_at: 'DESC' } });
+    return this.tokens.listOfOrg(orgId);
   }
 
-  /** Revokes a token of the caller's org; another org's token is 403, as for every record. */
+  /** Revokes a token of the caller's org (null: the operator's CLI, any org); another org's token is 403, as for every record. */
   async revoke(id: string, orgId: string | null): Promise<ApiTokenEntity> {
-    const record = await this.tokens.findOne({ where: { id } });
+    const record = orgId === null
+      ? await this.tokens.findByIdAllOrgs(id)
+      : ownedOrThrow(await this.tokens.lookup(orgId, id), 'TOKEN_NOT_FOUND', `Token '${id}'`);
     if (!record) throw notFound('TOKEN_NOT_FOUND', `Token '${id}' not found`);
-    if (orgId !== null && record.org_id !== orgId) throw forbidden('FORBIDDEN', `Token '${id}' belongs to another org`);
     if (!record.revoked_at) {
       record.revoked_at = new Date();
-      await this.tokens.update({ id }, { revoked_at: record.revoked_at });
+      await this.tokens.markRevoked(record.org_id, id, record.revoked_at);
     }
     this.cache?.delete(id);
     return record;
@@ -115,11 +117,7 @@ export class TokenService {
    * Postgres past the cache: live streams re-check their tokens with it, all at once.
    */
   async activeIds(ids: string[]): Promise<Set<string>> {
-    if (!ids.length) return new Set();
-    const rows: Array<{ id: string }> = await this.tokens.query(
-      `SELECT id FROM api_tokens WHERE id = ANY($1) AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())`, [ids],
-    );
-    return new Set(rows.map((r) => r.id));
+    return this.tokens.activeIdsAllOrgs(ids);
   }
 
   /**
@@ -138,6 +136,6 @@ export class TokenService {
 
   /** A database error propagates (the filter answers 503): only a token that is really not valid is a 401. */
   private async lookup(id: string): Promise<TokenLookup> {
-    return { record: await this.tokens.findOne({ where: { id } }) };
+    return { record: await this.tokens.findByIdAllOrgs(id) };
   }
 }

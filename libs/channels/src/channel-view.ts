@@ -1,14 +1,7 @@
+import type { ChannelEntity } from './entities';
+
 /** A row of `channels` as the pg driver returns it. */
-export interface ChannelRow {
-  id: string;
-  org_id: string;
-  platform: string;
-  type: string | null;
-  code: string;
-  data: Record<string, unknown> | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type ChannelRow = ChannelEntity;
 
 export const channelView = (c: ChannelRow) => ({
   id: c.id,

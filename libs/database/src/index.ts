@@ -4,3 +4,4 @@ export * from './ensure-database';
 export * from './run-migrations';
 export * from './prepared-query';
 export * from './statement-batcher';
+export * from './org-lookup';

@@ -1,3 +1,5 @@
+import type { TurnContext, TurnOutcome } from './agents/agent-call';
+
 /** What one task run of an agent produced; the same shape for HTTP agents and builtins. */
 export type AgentOutcome =
   | { status: 'completed'; result: unknown }
@@ -21,8 +23,9 @@ export interface TaskContext {
   signal: AbortSignal;
 }
 
-/** An agent that ships with the service. */
+/** An agent that ships with the service: it answers job tasks and session turns. */
 export interface BuiltinAgent {
   readonly name: string;
   run(ctx: TaskContext): Promise<AgentOutcome>;
+  turn(ctx: TurnContext): Promise<TurnOutcome>;
 }

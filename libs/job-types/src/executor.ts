@@ -1,4 +1,5 @@
 import { FieldError } from '@app/common';
+import { checkOpenAiExecutor, CheckedOpenAiExecutor, OpenAiExecutor } from './openai/openai-executor';
 
 export interface HttpExecutor {
   type: 'http';
@@ -9,12 +10,17 @@ export interface BuiltinExecutor {
   type: 'builtin';
   name: string;
 }
-export type Executor = HttpExecutor | BuiltinExecutor;
+export type Executor = HttpExecutor | BuiltinExecutor | OpenAiExecutor;
 
 export const DEFAULT_AGENT_TIMEOUT_SECONDS = 30;
 
-/** Shape check of an executor; the URL's network rules are checked by the outbound client. */
-export function checkExecutor(value: unknown, builtinNames: string[]): { executor?: Executor; errors: FieldError[] } {
+/**
+ * Shape check of an executor; the URL's network rules are checked by the outbound client.
+ * `checkSchema` checks an openai executor's tool parameters (JsonSchemas.checkSchema).
+ */
+export function checkExecutor(
+  value: unknown, builtinNames: string[], checkSchema: (schema: unknown, field: string) => FieldError[],
+): { executor?: Executor; apiKey?: CheckedOpenAiExecutor['apiKey']; errors: FieldError[] } {
   const v = value as Record<string, unknown> | null;
   if (!v || typeof v !== 'object' || Array.isArray(v)) return { errors: [{ field: 'executor', message: 'must be an object' }] };
   if (v.type === 'http') {
@@ -34,5 +40,6 @@ export function checkExecutor(value: unknown, builtinNames: string[]): { executo
     }
     return { executor: { type: 'builtin', name: v.name }, errors: [] };
   }
-  return { errors: [{ field: 'executor.type', message: 'must be "http" or "builtin"' }] };
+  if (v.type === 'openai') return checkOpenAiExecutor(v, checkSchema);
+  return { errors: [{ field: 'executor.type', message: 'must be "http", "builtin" or "openai"' }] };
 }

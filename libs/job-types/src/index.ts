@@ -1,4 +1,6 @@
 export * from './agent-outcome';
+export * from './agents/agent-call';
+export * from './agents/agent-executor';
 export * from './builtins/builtin-registry';
 export * from './executor';
 export * from './job-config';
@@ -10,3 +12,7 @@ export * from './job-types-http.module';
 export * from './job-types.service';
 export * from './json-schemas';
 export * from './secrets/job-type-secrets';
+export * from './openai/model-usage-meter';
+export * from './openai/openai-executor';
+export * from './openai/openai-runner';
+export * from './openai/tool-registry';

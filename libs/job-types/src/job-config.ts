@@ -8,6 +8,8 @@ export interface JobConfig {
   start_prompt: string | null;
   max_time_to_complete: number;
   profile_id: string | null;
+  /** Most model calls of one session turn (agents that loop: openai executors, HTTP agents that honour it). */
+  max_iterations: number;
 }
 
 /** Used where neither the job nor its type says otherwise (documented in docs/decisions.md). */
@@ -18,6 +20,7 @@ export const SERVICE_DEFAULT_CONFIG: JobConfig = {
   start_prompt: null,
   max_time_to_complete: 3600,
   profile_id: null,
+  max_iterations: 10,
 };
 
 const INT_BOUNDS: Record<string, [number, number]> = {
@@ -25,6 +28,7 @@ const INT_BOUNDS: Record<string, [number, number]> = {
   max_task_retries: [0, 20],
   task_retry_interval: [0, 86_400],
   max_time_to_complete: [1, 7 * 86_400],
+  max_iterations: [1, 20],
 };
 const STRING_FIELDS = ['start_prompt', 'profile_id'];
 

@@ -4,6 +4,7 @@ export * from './execution/reconciler.service';
 export * from './execution/task-runner.service';
 export * from './execution/worker-heartbeat';
 export * from './execution/worker-identity';
+export * from './execution/workers.repository';
 export * from './job-rows';
 export * from './job-status';
 export * from './job-transitions.repository';

@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
-import { JOB_RECORD_SQL, JobRecordSql } from '@app/channels';
+import type { JobRecordSql } from '@app/channels';
 
 /**
  * This library's writes of `jobs` and `job_events` that the channel-posts outbox composes
  * into its finish statement (the port is declared by libs/channels, which this library
- * depends on; docs/decisions.md "Table ownership").
+ * depends on; docs/decisions.md "Table ownership"). Bound in JobsPortsModule.
  */
 export const jobRecordSql: JobRecordSql = {
   setDelivery: ({ from, jobId, orgId, value }) =>
@@ -17,8 +16,3 @@ export const jobRecordSql: JobRecordSql = {
      FROM ${from}
      WHERE ${where}`,
 };
-
-/** Global: the outbox (ChannelDeliveryModule) injects JOB_RECORD_SQL without importing this library. */
-@Global()
-@Module({ providers: [{ provide: JOB_RECORD_SQL, useValue: jobRecordSql }], exports: [JOB_RECORD_SQL] })
-export class JobRecordSqlModule {}

@@ -120,8 +120,8 @@ export class JobTransitionsRepository {
   }
 
   /**
-   * Fails RUNNING jobs past their deadline with TIMEOUT (all of them when jobId is
-   * omitted, as the reconciler does; one when a worker's own deadline timer fires).
+   * Fails RUNNING jobs past their deadline with TIMEOUT: of all orgs when jobId is null (the
+   * reconciler's scan); the job a worker's own deadline timer names otherwise (worker-internal).
    */
   async timeoutJobs(jobId: string | null, limit = 200): Promise<string[]> {
     const rows = jobId === null ? await this.db.query(TIMEOUT_DUE_SQL, [limit]) : await this.db.query(TIMEOUT_ONE_SQL, [jobId]);

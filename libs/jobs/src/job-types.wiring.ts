@@ -1,30 +1,29 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { BuiltinRegistry, JobTypeUsage } from '@app/job-types';
+import { BuiltinRegistry, JobTypeUsage, ToolRegistry } from '@app/job-types';
+import { JobTools } from './builtins/job-tools';
 import { JobsReportAgent } from './builtins/jobs-report.agent';
-import { ACTIVE_STATUSES } from './job-status';
+import { JobsReadRepository } from './jobs-read.repository';
 
 /**
  * What the jobs library lends the job-types library, which it depends on: the jobs-report
- * builtin (it reads the jobs table) and the rule that a job type with unfinished jobs stays.
+ * builtin (it reads the jobs table), the openai executors' job tools (list_jobs, get_job,
+ * create_subjob, jobs_report), and the rule that a job type with unfinished jobs stays.
  */
 @Injectable()
 export class JobsJobTypeWiring implements OnModuleInit {
   constructor(
-    private readonly db: DataSource,
+    private readonly reads: JobsReadRepository,
     private readonly usage: JobTypeUsage,
     private readonly builtins: BuiltinRegistry,
     private readonly jobsReport: JobsReportAgent,
+    private readonly tools: ToolRegistry,
+    private readonly jobTools: JobTools,
   ) {}
 
   onModuleInit(): void {
     this.builtins.register(this.jobsReport);
-    this.usage.register(async (orgId, jobTypeId) => {
-      const [{ busy }] = await this.db.query(
-        `SELECT EXISTS (SELECT 1 FROM jobs WHERE org_id = $1 AND job_type_id = $2 AND status = ANY($3)) AS busy`,
-        [orgId, jobTypeId, ACTIVE_STATUSES],
-      );
-      return busy ? 'it has jobs that are not finished yet' : null;
-    });
+    this.jobTools.all().forEach((tool) => this.tools.register(tool));
+    this.usage.register(async (orgId, jobTypeId) =>
+      (await this.reads.hasActiveOfType(orgId, jobTypeId)) ? 'it has jobs that are not finished yet' : null);
   }
 }

@@ -1,19 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
-import { columns, preparedQuery, StatementBatcher } from '@app/database';
+import { ownedOrThrow } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
-import { conflict, DomainError, FieldError, forbidden, newId, notFound, validationFailed } from '@app/common';
+import { conflict, DomainError, FieldError, forbidden, newId, validationFailed } from '@app/common';
 import { OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
 import { ChannelsService } from '@app/channels';
 import { EventsPing, TaskQueue } from '@app/queue';
 import { CreateJobDto } from './dto/create-job.dto';
+import { InJobTransaction, JobInsertRepository, NewJob, ParentInactive } from './job-insert.repository';
 import type { JobRow } from './job-rows';
 import { TERMINAL_STATUSES } from './job-status';
 import { assertWebhookUrlsAllowed, jobWebhookUrls } from './webhook-urls';
 
-const IDEMPOTENCY_TTL_HOURS = 24;
 export const MAX_DELAY_MINUTES = 7 * 24 * 60;
 
 export interface CreateJobRequest {
@@ -27,7 +26,7 @@ export interface CreateJobRequest {
    * or not at all (a schedule records its fire, and refuses if it was deleted meanwhile). A throw
    * stores nothing and rejects the create with that error. Not called for a replay.
    */
-  inTransaction?: (em: EntityManager, job: JobRow) => Promise<void>;
+  inTransaction?: InJobTransaction;
 }
 
 export interface CreateJobResult {
@@ -36,13 +35,11 @@ export interface CreateJobResult {
   replayed: boolean;
 }
 
-/** Validates a create-job request, stores job + first task + event in one statement, then enqueues. */
+/** Validates a create-job request, stores job + first task + event in one statement (JobInsertRepository), then enqueues. */
 @Injectable()
 export class JobsCreateService {
-  private readonly inserts = new StatementBatcher<NewJob, JobRow>((jobs) => this.insertMany(jobs));
-
   constructor(
-    private readonly db: DataSource,
+    private readonly rows: JobInsertRepository,
     private readonly jobTypes: JobTypesService,
     private readonly schemas: JsonSchemas,
     private readonly outbound: OutboundHttpClient,
@@ -102,57 +99,30 @@ export class JobsCreateService {
     return { job: insert, taskId, replayed: false };
   }
 
-  private async insertJob(p: NewJob, inTransaction?: CreateJobRequest['inTransaction']): Promise<JobRow | null> {
-    if (!p.idempotency && !inTransaction) return this.inserts.run(p);
+  /** The job an Idempotency-Key of the org made, expired or not (a schedule's fire made before its body changed). */
+  jobIdOfIdempotencyKey(orgId: string, key: string): Promise<string | null> {
+    return this.rows.jobIdOfKey(orgId, key);
+  }
 
-    return this.db.transaction(async (em) => {
-      const [job] = await em.query(INSERT_JOBS_SQL, insertParams([p]));
-      if (!job) throw parentTerminal(p.body.parent_job_id!);
-      if (p.idempotency) {
-        // Takes the key unless a live (unexpired) record holds it; an expired one is replaced.
-        const claimed = await em.query(
-          `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
-           VALUES ($1, $2, $3, $4, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
-           ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
-           WHERE idempotency_keys.expires_at <= now()
-           RETURNING job_id`,
-          [p.orgId, p.idempotency.key, p.idempotency.hash, p.jobId],
-        );
-        if (!claimed.length) throw new KeyTaken();
-      }
-      await inTransaction?.(em, job as JobRow);
-      return job as JobRow;
-    }).catch((err) => {
-      if (err instanceof KeyTaken) return null;
+  private insertJob(p: NewJob, inTransaction?: CreateJobRequest['inTransaction']): Promise<JobRow | null> {
+    return this.rows.insert(p, inTransaction).catch((err) => {
+      if (err instanceof ParentInactive) throw parentTerminal(err.parentId);
       throw err;
     });
   }
 
-  /** Creates that arrive together share one INSERT of all their jobs, tasks and events. */
-  private async insertMany(jobs: readonly NewJob[]): Promise<Array<JobRow | Error>> {
-    const rows = await preparedQuery<JobRow>(this.db, INSERT_JOBS_SQL, insertParams(jobs));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return jobs.map((j) => byId.get(j.jobId) ?? parentTerminal(j.body.parent_job_id!));
-  }
-
+  /** The job a live Idempotency-Key of the org made, if the request is the same (else 422). */
   private async findReplay(orgId: string, key: string, hash: string): Promise<JobRow | null> {
-    const rows = await this.db.query(
-      `SELECT k.request_hash, j.* FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id
-       WHERE k.org_id = $1 AND k.key = $2 AND k.expires_at > now()`,
-      [orgId, key],
-    );
-    if (!rows.length) return null;
-    if (rows[0].request_hash !== hash) {
+    const replay = await this.rows.replayOf(orgId, key);
+    if (!replay) return null;
+    if (replay.requestHash !== hash) {
       throw new DomainError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
     }
-    const { request_hash: _, ...job } = rows[0];
-    return job as JobRow;
+    return replay.job;
   }
 
   private async checkParent(orgId: string, parentId: string): Promise<void> {
-    const [parent] = await this.db.query(`SELECT org_id, status FROM jobs WHERE id = $1`, [parentId]);
-    if (!parent) throw notFound('PARENT_JOB_NOT_FOUND', `Parent job '${parentId}' not found`);
-    if (parent.org_id !== orgId) throw forbidden('FORBIDDEN', `Parent job '${parentId}' belongs to another org`);
+    const parent = ownedOrThrow(await this.rows.parentLookup(orgId, parentId), 'PARENT_JOB_NOT_FOUND', `Parent job '${parentId}'`);
     if (TERMINAL_STATUSES.includes(parent.status)) throw parentTerminal(parentId, parent.status);
   }
 }
@@ -160,63 +130,6 @@ export class JobsCreateService {
 /** A subjob's parent is terminal: seen by checkParent, or by the insert itself when a cancel won the race. */
 const parentTerminal = (parentId: string, status = 'no longer active') =>
   conflict('PARENT_JOB_TERMINAL', `Parent job '${parentId}' is ${status}: subjobs need an active parent`);
-
-class KeyTaken extends Error {}
-
-interface NewJob {
-  jobId: string; taskId: string; orgId: string; status: string; runAt: Date; now: Date; config: JobConfig;
-  body: CreateJobDto; actor: string; idempotency: { key: string; hash: string } | null;
-}
-
-/**
- * The job, its first task and its creation event for any number of jobs (arrays, one element per job).
- * A subjob is inserted only if its parent is still active once the parent and all its ancestors
- * are locked FOR KEY SHARE (the weakest lock that conflicts with the cancel's FOR UPDATE; ordinary
- * status updates do not wait for it), in id order like every statement that locks jobs. A cancel
- * locks the job it cancels before it reads the tree (JobTransitionsRepository.cancel), so either it
- * waits for this insert and then cancels the new subjob too, or this insert waits for it and finds
- * the parent CANCELED: the subjob is then left out of RETURNING (409 PARENT_JOB_TERMINAL).
- */
-export const INSERT_JOBS_SQL = `
-  WITH RECURSIVE input AS (
-    SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[],
-                         $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
-      AS i(id, org_id, job_type_id, status, channel_code, target_channel, params, config,
-           metadata, scheduled_at, created_at, parent_job_id, callback_url, observers, created_by, task_id)
-  ), chain AS (
-    SELECT DISTINCT parent_job_id AS id, 0 AS up FROM input WHERE parent_job_id IS NOT NULL
-    UNION
-    SELECT p.parent_job_id, chain.up + 1 FROM jobs p JOIN chain ON p.id = chain.id WHERE p.parent_job_id IS NOT NULL AND chain.up < 50
-  ), ancestors AS (
-    SELECT id, status FROM jobs WHERE id IN (SELECT id FROM chain) ORDER BY id FOR KEY SHARE
-  ), live AS (
-    SELECT coalesce(array_agg(id) FILTER (WHERE status IN ('WAITING', 'SCHEDULED', 'RUNNING')), '{}') AS ids FROM ancestors
-  ), j AS (
-    INSERT INTO jobs (id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
-                      scheduled_at, created_at, updated_at, parent_job_id, callback_url, observers, created_by)
-    SELECT id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
-           scheduled_at, created_at, created_at, parent_job_id, callback_url, observers, created_by
-    FROM input
-    WHERE parent_job_id IS NULL OR parent_job_id = ANY ((SELECT ids FROM live)::text[])
-    RETURNING *
-  ), t AS (
-    INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at)
-    SELECT i.task_id, j.id, j.org_id, 'initial', 1, 'PENDING', j.scheduled_at, j.created_at FROM j JOIN input i ON i.id = j.id
-  ), e AS (
-    INSERT INTO job_events (job_id, org_id, from_status, to_status, at, actor, dispatched)
-    SELECT j.id, j.org_id, NULL, j.status, j.created_at, j.created_by, true FROM j
-  )
-  SELECT * FROM j`;
-
-function insertParams(jobs: readonly NewJob[]): unknown[][] {
-  const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
-  return columns(jobs,
-    (j) => j.jobId, (j) => j.orgId, (j) => j.body.job_type_id, (j) => j.status,
-    (j) => j.body.target_channel.code, (j) => JSON.stringify(j.body.target_channel),
-    (j) => JSON.stringify(j.body.params ?? {}), (j) => JSON.stringify(j.config), (j) => json(j.body.metadata),
-    (j) => j.runAt, (j) => j.now, (j) => j.body.parent_job_id ?? null, (j) => j.body.callback_url ?? null,
-    (j) => json(j.body.observers), (j) => j.actor, (j) => j.taskId);
-}
 
 /** Canonical JSON (sorted keys) so the same body in another key order is the same request. */
 function canonical(value: unknown): string {

@@ -1,128 +1,42 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
-import { forbidden, notFound, SignedCursors } from '@app/common';
-import { preparedQuery } from '@app/database';
-import { ListJobsQueryDto, openListCursor, signListCursor } from './dto/list-jobs.query';
-import { jobJsonSql } from './job-json.sql';
-import type { JobEventRow, JobRow } from './job-rows';
+import { SignedCursors } from '@app/common';
+import { ownedOrThrow } from '@app/database';
+import { jobListCursors, ListJobsQueryDto } from './dto/list-jobs.query';
+import { JobListRepository } from './job-list.repository';
+import type { JobRow } from './job-rows';
 import { eventView } from './job-view';
+import { JobsReadRepository } from './jobs-read.repository';
 import { jsonEnvelope } from './json-envelope';
 
 /** Reads jobs: one job with its tasks, the filtered/paged list, the event history. */
 @Injectable()
 export class JobsQueryService {
   constructor(
-    private readonly db: DataSource,
+    private readonly reads: JobsReadRepository,
+    private readonly lists: JobListRepository,
     private readonly cursors: SignedCursors,
   ) {}
 
   /** 404 when unknown, 403 when it belongs to another org (the spec's rule for every record). */
   async getOwned(orgId: string, jobId: string): Promise<JobRow> {
-    const [job] = await this.db.query(`SELECT * FROM jobs WHERE id = $1`, [jobId]);
-    if (!job) throw notFound('JOB_NOT_FOUND', `Job '${jobId}' not found`);
-    if (job.org_id !== orgId) throw forbidden('FORBIDDEN', `Job '${jobId}' belongs to another org`);
-    return job;
+    return ownedOrThrow(await this.reads.lookup(orgId, jobId), 'JOB_NOT_FOUND', `Job '${jobId}'`);
   }
 
   /** The job with its tasks and subjob ids as JSON text, in one round trip. */
   async getJson(orgId: string, jobId: string): Promise<string> {
-    const [row] = await preparedQuery<{ org_id: string; job: string }>(
-      this.db, `SELECT j.org_id, ${jobJsonSql('j')}::text AS job FROM jobs j WHERE j.id = $1`, [jobId],
-    );
-    if (!row) throw notFound('JOB_NOT_FOUND', `Job '${jobId}' not found`);
-    if (row.org_id !== orgId) throw forbidden('FORBIDDEN', `Job '${jobId}' belongs to another org`);
-    return row.job;
+    return ownedOrThrow(await this.reads.jsonLookup(orgId, jobId), 'JOB_NOT_FOUND', `Job '${jobId}'`).job;
   }
 
   async events(orgId: string, jobId: string) {
     await this.getOwned(orgId, jobId);
-    const rows: JobEventRow[] = await this.db.query(
-      `SELECT id, job_id, kind, from_status, to_status, at, actor, reason, task_id FROM job_events WHERE job_id = $1 ORDER BY id`,
-      [jobId],
-    );
-    return rows.map(eventView);
+    return (await this.reads.events(orgId, jobId)).map(eventView);
   }
 
   /** The page as the response body: JSON text with the jobs as Postgres built them. */
   async list(orgId: string, q: ListJobsQueryDto): Promise<string> {
-    const cursor = q.cursor ? openListCursor(this.cursors, orgId, q) : undefined;
-    const where: string[] = ['org_id = $1'];
-    const params: unknown[] = [orgId];
-    const add = (sql: string, value: unknown) => {
-      params.push(value);
-      where.push(sql.replace('?', `$${params.length}`));
-    };
-    const { field, direction } = q.sort;
-    const statuses = q.status ? [...new Set(q.status)] : undefined;
-    // Several statuses sorted by created_at: one ordered, limited scan of
-    // jobs_org_status_created_idx per status, merged. Filtering a walk of the org's
-    // created_at index instead reads the rest of that index once the matches run out
-    // (the last page of "WAITING,SCHEDULED,RUNNING" over 1M jobs: seconds).
-    const perStatus = statuses && statuses.length > 1 && field === 'created_at' ? statuses : null;
-    if (statuses?.length === 1) add('status = ?', statuses[0]);
-    else if (statuses && !perStatus) add('status = ANY(?)', statuses);
-    if (q.scheduled_at) add('scheduled_at = ?', q.scheduled_at);
-    if (q.scheduled_at_gte) add('scheduled_at >= ?', q.scheduled_at_gte);
-    if (q.scheduled_at_lte) add('scheduled_at <= ?', q.scheduled_at_lte);
-    if (q.created_at_gte) add('created_at >= ?', q.created_at_gte);
-    if (q.created_at_lte) add('created_at <= ?', q.created_at_lte);
-    if (q.job_type_id !== undefined) add('job_type_id = ?', q.job_type_id);
-    if (q.channel_code !== undefined) add('channel_code = ?', q.channel_code);
-
-    const filterSql = where.join(' AND ') + (perStatus ? ` AND status = ANY($${params.length + 1})` : '');
-    const filterParams = perStatus ? [...params, perStatus] : [...params];
-    const cmp = direction === 'desc' ? '<' : '>';
-    if (cursor) {
-      params.push(cursor.v, cursor.id);
-      where.push(`(${field}, id) ${cmp} ($${params.length - 1}::timestamptz, $${params.length})`);
-    }
-    const order = `${field} ${direction}, id ${direction}`;
-    let source = 'jobs';
-    if (perStatus) {
-      params.push(q.limit + 1 + (cursor ? 0 : q.offset));
-      const branchLimit = `$${params.length}`;
-      const branches = perStatus.map((status) => {
-        params.push(status);
-        return `(SELECT * FROM jobs WHERE ${where.join(' AND ')} AND status = $${params.length} ORDER BY ${order} LIMIT ${branchLimit})`;
-      });
-      source = `(${branches.join(' UNION ALL ')}) u`;
-    }
-    params.push(cursor ? 0 : q.offset);
-    // LIMIT written into the text (a validated integer, 1-100: a handful of statements): with it
-    // as a parameter Postgres plans every page anew; with it in the text it settles on the
-    // prepared plan for status filters (0.3 ms less a page; created_at pages are still planned).
-    const limit = Math.trunc(q.limit) + 1;
-    // One round trip (a prepared statement) for the page with its tasks and subjobs, each job as JSON text; on the
-    // first page the total is counted at the same time (and then carried in the cursor, so deep pages stay cheap).
-    // The sort key goes out as Postgres text: microseconds survive the round trip, a JS Date would cut them.
-    const [rows, total]: [PageRow[], number] = await Promise.all([
-      preparedQuery<PageRow>(
-        this.db,
-        `SELECT p.id, p._sort_key, ${jobJsonSql('p')}::text AS job FROM (
-           SELECT *, ${field}::text AS _sort_key FROM ${source} ${perStatus ? '' : `WHERE ${where.join(' AND ')}`}
-           ORDER BY ${order}
-           LIMIT ${limit} OFFSET $${params.length}
-         ) p
-         ORDER BY p.${field} ${direction}, p.id ${direction}`,
-        params,
-      ),
-      cursor
-        ? cursor.t
-        : this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams).then((r) => Number(r[0].n)),
-    ]);
-    const hasMore = rows.length > q.limit;
-    const page = hasMore ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    const nextCursor = hasMore && last
-      ? signListCursor(this.cursors, orgId, { v: last._sort_key, id: last.id, f: field, d: direction, t: total })
-      : null;
-    const meta = { org_id: orgId, limit: q.limit, offset: cursor ? 0 : q.offset, total, sort: [{ field, direction }], next_cursor: nextCursor };
+    const cursor = q.cursor ? jobListCursors.open(this.cursors, orgId, q) : undefined;
+    const { rows, total } = await this.lists.page(orgId, q, cursor);
+    const { page, meta } = jobListCursors.page(this.cursors, orgId, q, rows, total);
     return jsonEnvelope(`[${page.map((r) => r.job).join(',')}]`, meta);
   }
-}
-
-interface PageRow {
-  id: string;
-  _sort_key: string;
-  job: string;
 }

@@ -1,33 +1,47 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthCoreModule } from '@app/auth';
 import { SignedCursors } from '@app/common';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
 import { JobsReportAgent } from './builtins/jobs-report.agent';
-import { HttpAgentClient } from './execution/http-agent.client';
+import { JobsReportRepository } from './builtins/jobs-report.repository';
+import { JOBS_ENTITIES } from './entities';
 import { InFlightTasks } from './execution/in-flight-tasks';
 import { ReconcilerService } from './execution/reconciler.service';
 import { TaskOutcomeService } from './execution/task-outcome.service';
 import { TaskRunnerService } from './execution/task-runner.service';
 import { WorkerIdentity } from './execution/worker-identity';
+import { WorkersRepository } from './execution/workers.repository';
 import { JobCancelService } from './job-cancel.service';
-import { JobRecordSqlModule } from './job-record.sql';
+import { JobInsertRepository } from './job-insert.repository';
+import { JobListRepository } from './job-list.repository';
 import { JobTransitionsRepository } from './job-transitions.repository';
 import { JobsCreateService } from './jobs-create.service';
+import { JobsPortsModule } from './jobs-ports.module';
 import { JobsQueryService } from './jobs-query.service';
+import { JobsReadRepository } from './jobs-read.repository';
 import { JobsJobTypeWiring } from './job-types.wiring';
+import { JobTools } from './builtins/job-tools';
 import { TaskRecoveryRepository } from './task-recovery.repository';
+import { TaskResultService } from './task-result.service';
 import { TaskTransitionsRepository } from './task-transitions.repository';
 
+const repositories = [
+  JobInsertRepository, JobsReadRepository, JobListRepository, JobTransitionsRepository, TaskTransitionsRepository,
+  TaskRecoveryRepository, WorkersRepository,
+];
+
 const services = [
-  JobsCreateService, JobsQueryService, JobCancelService, JobTransitionsRepository, TaskTransitionsRepository, TaskOutcomeService,
-  HttpAgentClient, InFlightTasks, TaskRunnerService, TaskRecoveryRepository, ReconcilerService, WorkerIdentity,
+  JobsCreateService, JobsQueryService, JobCancelService, TaskOutcomeService, TaskResultService,
+  InFlightTasks, TaskRunnerService, ReconcilerService, WorkerIdentity,
 ];
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
-  imports: [AuthCoreModule, JobTypesModule, ChannelsModule, JobRecordSqlModule],
-  providers: [...services, SignedCursors, JobsReportAgent, JobsJobTypeWiring],
-  exports: [...services, AuthCoreModule],
+  imports: [TypeOrmModule.forFeature(JOBS_ENTITIES), AuthCoreModule, JobTypesModule, ChannelsModule, JobsPortsModule],
+  providers: [...repositories, ...services, SignedCursors, JobsReportAgent, JobsReportRepository, JobTools, JobsJobTypeWiring],
+  // Services only, and the workers' table for the heartbeat that worker apps provide: other libraries go through the services.
+  exports: [...services, WorkersRepository, AuthCoreModule],
 })
 export class JobsModule {}

@@ -2,9 +2,6 @@ import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { HandedBackTask } from './task-transitions.repository';
 
-/** A worker silent (or stopped) this long has no claim that can still land (CLAIM_SQL), so its row goes. */
-export const REAP_WORKERS_AFTER_MS = 60_000;
-
 export interface DueTask extends HandedBackTask {
   run_at: Date;
   /** run_at as Postgres text: microseconds survive, so the keyset never skips a row. */
@@ -20,11 +17,6 @@ export const DUE_TASKS_SQL = `
   WHERE status = 'PENDING' AND run_at <= now() + $1::float8 * interval '1 millisecond'
     AND ($3::timestamptz IS NULL OR (run_at, id) > ($3::timestamptz, $4::text))
   ORDER BY run_at, id LIMIT $2::int`;
-
-/** Workers that stopped or have been silent for more than $1 ms; `reapable` past REAP_WORKERS_AFTER_MS ($2). */
-export const DEAD_WORKERS_SQL = `
-  SELECT id, coalesce(stopped_at, heartbeat_at) < now() - $2::float8 * interval '1 millisecond' AS reapable
-  FROM workers WHERE stopped_at IS NOT NULL OR heartbeat_at < now() - $1::float8 * interval '1 millisecond'`;
 
 /**
  * Back to PENDING, due now: the running tasks of dead workers $1 (along tasks_running_worker_idx),
@@ -44,9 +36,10 @@ export const HAND_BACK_SQL = `
     RETURNING t.id, t.job_id, t.org_id, t.claims
   ) SELECT * FROM handed`;
 
-export const REAP_WORKERS_SQL = `DELETE FROM workers WHERE id = ANY($1::text[])`;
-
-/** The reconciler's reads and writes of tasks and workers: what Redis may have lost, what dead workers left. */
+/**
+ * The reconciler's scans of tasks, over all orgs (it hands each task, with its org, back to the
+ * queue): what Redis may have lost, what dead workers (WorkersRepository) left.
+ */
 @Injectable()
 export class TaskRecoveryRepository {
   constructor(private readonly db: DataSource) {}
@@ -55,15 +48,7 @@ export class TaskRecoveryRepository {
     return this.db.query(DUE_TASKS_SQL, [lookaheadMs, limit, after?.runAt ?? null, after?.id ?? null]);
   }
 
-  deadWorkers(deadAfterMs: number): Promise<Array<{ id: string; reapable: boolean }>> {
-    return this.db.query(DEAD_WORKERS_SQL, [deadAfterMs, REAP_WORKERS_AFTER_MS]);
-  }
-
   handBack(deadWorkerIds: string[], limit: number): Promise<HandedBackTask[]> {
     return this.db.query(HAND_BACK_SQL, [deadWorkerIds, limit]);
-  }
-
-  async reap(workerIds: string[]): Promise<void> {
-    if (workerIds.length) await this.db.query(REAP_WORKERS_SQL, [workerIds]);
   }
 }

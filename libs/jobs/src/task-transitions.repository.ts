@@ -58,7 +58,7 @@ interface ClaimRequest {
  * Claims for any number of tasks (arrays, one element per task) by worker $3, which must be
  * alive ($4: WORKER_DEAD_AFTER_MS) when the statement starts, so a task is never given to a
  * worker the reconciler is about to declare dead; and a claim that waited on locks longer
- * than that takes nothing, so none lands after its worker's row was reaped (task-recovery).
+ * than that takes nothing, so none lands after its worker's row was reaped (WorkersRepository).
  * Each claim counts one in tasks.claims: the number is the claim's fence. Job rows are locked
  * in id order so that two batches never wait on each other in a cycle.
  */
@@ -164,6 +164,8 @@ export const RELEASE_SQL = `
  * only from the statuses it may leave, and each write after the claim names the claim (fencing):
  * a late agent answer cannot overwrite CANCELED, two workers cannot both start a task, and a
  * worker declared dead cannot finish a task that another worker claimed since.
+ * Worker-internal, for all orgs: a task is named by its id and its claim, not its org (the
+ * result route first reads the task for the caller's org: JobsReadRepository.resultTarget).
  */
 @Injectable()
 export class TaskTransitionsRepository {

@@ -1,3 +1,5 @@
+import type { WebhookAttemptEntity, WebhookDeliveryEntity } from './entities';
+
 /** Webhook delivery statuses: PENDING until a 2xx (SUCCEEDED), a final refusal or the last retry (FAILED), or a 410 (STOPPED). */
 export const DELIVERY_STATUSES = ['PENDING', 'SUCCEEDED', 'FAILED', 'STOPPED'] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
@@ -15,33 +17,9 @@ export const EVENT_BY_STATUS: Readonly<Record<string, { type: WebhookEventType; 
 };
 
 /** A row of webhook_deliveries as the pg driver returns it. */
-export interface DeliveryRow {
-  id: string;
-  org_id: string;
-  job_id: string;
-  event_type: WebhookEventType;
-  target: string;
-  url: string;
-  payload: WebhookPayload;
-  status: DeliveryStatus;
-  attempts: number;
-  next_attempt_at: Date | null;
-  last_status_code: number | null;
-  last_error: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type DeliveryRow = WebhookDeliveryEntity;
 
-export interface AttemptRow {
-  id: string;
-  delivery_id: string;
-  attempt: number;
-  manual: boolean;
-  at: Date;
-  duration_ms: number | null;
-  status_code: number | null;
-  error: string | null;
-}
+export type AttemptRow = WebhookAttemptEntity;
 
 /** The spec's webhook body. `result` for job.completed, `error` for job.failed and job.canceled. */
 export interface WebhookPayload {

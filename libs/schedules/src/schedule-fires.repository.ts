@@ -36,12 +36,14 @@ export class FireAbandoned extends Error {
  *    gone or paused: a DELETE either commits first (no job) or waits for the job;
  * 3. otherwise `record` stores the outcome (an error, a job created by an earlier attempt).
  * A pending run whose retry_at has passed (its worker died) is taken over by `claimPending`.
+ * The worker side: the scans (lockDue, claimPending) are over all orgs; later steps name the
+ * fire's schedule, with its org wherever they touch `schedules` (schedule_runs has no org of its own).
  */
 @Injectable()
 export class ScheduleFiresRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** The most overdue due schedule, locked (in `em`), skipping the ones another worker holds and `skip`. */
+  /** All orgs: the most overdue due schedule, locked (in `em`), skipping the ones another worker holds and `skip`. */
   async lockDue(em: EntityManager, until: Date, skip: string[]): Promise<DueSchedule | undefined> {
     const [row] = await em.query(
       `SELECT * FROM schedules
@@ -69,7 +71,7 @@ export class ScheduleFiresRepository {
     return taken.length > 0;
   }
 
-  /** A pending fire whose retry_at has passed, claimed until `leaseUntil` (one statement, SKIP LOCKED). */
+  /** All orgs: a pending fire whose retry_at has passed, claimed until `leaseUntil` (one statement, SKIP LOCKED), with its schedule. */
   async claimPending(now: Date, leaseUntil: Date, skip: string[]): Promise<Fire | undefined> {
     // An UPDATE answers [rows, count] through TypeORM.
     const [[run]] = await this.db.query(

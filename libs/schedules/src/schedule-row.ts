@@ -1,30 +1,10 @@
+import type { ScheduleEntity, ScheduleRunEntity } from './entities';
+
 /** A row of `schedules` as the pg driver returns it. */
-export interface ScheduleRow {
-  id: string;
-  org_id: string;
-  name: string | null;
-  cron: string;
-  timezone: string;
-  /** The create-job body every fire uses (validated like POST /services/agent-jobs). */
-  job: Record<string, unknown>;
-  enabled: boolean;
-  next_run_at: Date | null;
-  last_run_at: Date | null;
-  last_job_id: string | null;
-  created_by: string | null;
-  created_at: Date;
-  updated_at: Date;
-}
+export type ScheduleRow = ScheduleEntity;
 
 /** A row of `schedule_runs`: one per fire time taken, whatever its outcome. */
-export interface ScheduleRunRow {
-  schedule_id: string;
-  fire_at: Date;
-  job_id: string | null;
-  error: { code: string; message: string; errors?: unknown } | null;
-  catch_up: boolean;
-  created_at: Date;
-}
+export type ScheduleRunRow = ScheduleRunEntity;
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 

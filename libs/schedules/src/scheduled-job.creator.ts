@@ -1,5 +1,5 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import type { Principal } from '@app/auth';
 import { DomainError } from '@app/common';
 import { CreateJobDto, JobsCreateService } from '@app/jobs';
@@ -28,7 +28,7 @@ export const fireKey = (scheduleId: string, fireAt: Date) => `schedule:${schedul
 export class ScheduledJobCreator {
   private readonly logger = new Logger(ScheduledJobCreator.name);
 
-  constructor(private readonly jobs: JobsCreateService, private readonly db: DataSource) {}
+  constructor(private readonly jobs: JobsCreateService) {}
 
   async create(fire: Fire, record: (em: EntityManager, jobId: string) => Promise<void>): Promise<FireOutcome> {
     const { schedule: s } = fire;
@@ -48,16 +48,11 @@ export class ScheduledJobCreator {
       if (!(err instanceof DomainError) || err.status >= 500 || err.code === 'IDEMPOTENCY_CONFLICT') throw err;
       if (err.code === 'IDEMPOTENCY_KEY_REUSED') {
         // This fire's job exists, created from the schedule's job body as it was then (it changed since).
-        const jobId = await this.jobIdOfKey(s.org_id, key);
+        const jobId = await this.jobs.jobIdOfIdempotencyKey(s.org_id, key);
         if (jobId) return { kind: 'existing', jobId };
       }
       this.logger.warn(`schedule ${s.id} fire ${fireAt}: no job created: ${err.code} ${err.message}`);
       return { kind: 'refused', error: { code: err.code, message: err.message, ...(err.errors ? { errors: err.errors } : {}) } };
     }
-  }
-
-  private async jobIdOfKey(orgId: string, key: string): Promise<string | null> {
-    const [row] = await this.db.query(`SELECT job_id FROM idempotency_keys WHERE org_id = $1 AND key = $2`, [orgId, key]);
-    return row?.job_id ?? null;
   }
 }

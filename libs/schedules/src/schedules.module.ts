@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
 import { JobTypesModule } from '@app/job-types';
 import { JobsModule } from '@app/jobs';
+import { SCHEDULES_ENTITIES } from './entities';
 import { SchedulesJobTypeWiring } from './job-types.wiring';
 import { ScheduleClock } from './schedule-clock';
 import { ScheduleFiresRepository } from './schedule-fires.repository';
@@ -16,7 +18,7 @@ const services = [
 
 /** Recurring schedules: their rules (API side) and firing them (worker side). */
 @Module({
-  imports: [JobTypesModule, JobsModule],
+  imports: [TypeOrmModule.forFeature(SCHEDULES_ENTITIES), JobTypesModule, JobsModule],
   providers: [...services, SchedulesJobTypeWiring],
   exports: services,
 })

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { OrgLookup, orgLookup } from '@app/database';
 import type { ScheduleRow, ScheduleRunRow } from './schedule-row';
 
 export interface NewSchedule {
@@ -16,7 +17,7 @@ export interface NewSchedule {
 
 export type ScheduleChanges = Pick<ScheduleRow, 'name' | 'cron' | 'timezone' | 'job' | 'enabled' | 'next_run_at'>;
 
-/** SQL for the API side of schedules. Every statement but the 403/404 lookup names the org. */
+/** SQL for the API side of schedules. Every statement names the org (the 403/404 lookup answers whose the schedule is). */
 @Injectable()
 export class SchedulesRepository {
   constructor(private readonly db: DataSource) {}
@@ -30,10 +31,10 @@ export class SchedulesRepository {
     return row;
   }
 
-  /** By id alone, so that the caller can tell "not yours" (403) from "unknown" (404). */
-  async findById(id: string, em: EntityManager = this.db.manager, lock = false): Promise<ScheduleRow | null> {
+  /** The schedule `id` as seen by `orgId`; `lock`: FOR UPDATE, in `em`'s transaction. */
+  async lookup(orgId: string, id: string, em: EntityManager = this.db.manager, lock = false): Promise<OrgLookup<ScheduleRow>> {
     const [row] = await em.query(`SELECT * FROM schedules WHERE id = $1${lock ? ' FOR UPDATE' : ''}`, [id]);
-    return row ?? null;
+    return orgLookup(orgId, row);
   }
 
   async list(orgId: string, limit: number, offset: number): Promise<{ rows: ScheduleRow[]; total: number }> {

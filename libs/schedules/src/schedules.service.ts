@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { actorOf, Principal } from '@app/auth';
-import { badRequest, FieldError, forbidden, newId, notFound } from '@app/common';
+import { badRequest, FieldError, newId } from '@app/common';
+import { OrgLookup, ownedOrThrow } from '@app/database';
 import type { CreateJobDto } from '@app/jobs';
 import { cronProblem, nextFireAfter, normalizeCron, timezoneProblem } from './cron-schedule';
 import { CreateScheduleDto, UpdateScheduleDto } from './dto/schedule.dto';
@@ -41,7 +42,7 @@ export class SchedulesService {
 
   /** 404 when unknown, 403 when it belongs to another org (the spec's rule for every record). */
   async get(orgId: string, id: string): Promise<ScheduleRow> {
-    return owned(orgId, id, await this.repo.findById(id));
+    return owned(id, await this.repo.lookup(orgId, id));
   }
 
   /**
@@ -53,7 +54,7 @@ export class SchedulesService {
     await this.validate(orgId, dto);
     // Locked: a worker firing this schedule right now finishes first, and its advance is not lost.
     return this.db.transaction(async (em) => {
-      const current = owned(orgId, id, await this.repo.findById(id, em, true));
+      const current = owned(id, await this.repo.lookup(orgId, id, em, true));
       const next: ScheduleChanges = {
         name: dto.name !== undefined ? dto.name : current.name,
         cron: dto.cron !== undefined ? normalizeCron(dto.cron) : current.cron,
@@ -100,8 +101,4 @@ export class SchedulesService {
   }
 }
 
-function owned(orgId: string, id: string, row: ScheduleRow | null): ScheduleRow {
-  if (!row) throw notFound('SCHEDULE_NOT_FOUND', `Schedule '${id}' not found`);
-  if (row.org_id !== orgId) throw forbidden('FORBIDDEN', `Schedule '${id}' belongs to another org`);
-  return row;
-}
+const owned = (id: string, found: OrgLookup<ScheduleRow>) => ownedOrThrow(found, 'SCHEDULE_NOT_FOUND', `Schedule '${id}'`);

@@ -3,6 +3,7 @@ import { AppConfig } from '@app/common';
 import { seal } from '@app/common/crypto';
 import type { SlackApi } from './slack-api';
 import { SlackIntegrationService, SlackTokenUnreadableError } from './slack-integration.service';
+import { SlackIntegrationsRepository } from './slack-integrations.repository';
 
 /** tokenFor's cache, against a fake pool: prepared reads go to `pool.query`, writes to `db.query`. */
 describe('SlackIntegrationService token cache', () => {
@@ -31,7 +32,7 @@ describe('SlackIntegrationService token cache', () => {
       }),
     } as unknown as DataSource;
     const slack = { authTest: async () => ({ team_id: 'T1', team_name: 'Team', bot_user_id: 'U1', scopes: ['chat:write'] }) } as unknown as SlackApi;
-    return new SlackIntegrationService(db, Object.assign(Object.create(config), env), slack);
+    return new SlackIntegrationService(new SlackIntegrationsRepository(db), Object.assign(Object.create(config), env), slack);
   }
 
   beforeEach(() => {

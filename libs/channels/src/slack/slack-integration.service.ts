@@ -1,12 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { LRUCache } from 'lru-cache';
-import { DataSource } from 'typeorm';
 import { AppConfig, badRequest, DomainError, notFound } from '@app/common';
 import { open, seal, SecretBoxError } from '@app/common/crypto';
-import { preparedQuery } from '@app/database';
-import { rowsOf } from '../sql-rows';
 import { SlackApi, SlackTeam } from './slack-api';
 import { classifySlackError } from './slack-errors';
+import { SlackIntegrationsRepository } from './slack-integrations.repository';
 import { DedupeView, dedupeOf } from './slack-scopes';
 
 export type SlackTokenSource = 'org' | 'env';
@@ -46,10 +44,10 @@ export class SlackIntegrationService {
   /** org id -> the lookup (shared by the posts that ask while it runs), for TOKEN_CACHE_TTL_MS from its start. */
   private readonly tokens = new LRUCache<string, Promise<SlackToken | null>>({ max: TOKEN_CACHE_MAX, ttl: TOKEN_CACHE_TTL_MS });
 
-  constructor(private readonly db: DataSource, private readonly config: AppConfig, private readonly slack: SlackApi) {}
+  constructor(private readonly repo: SlackIntegrationsRepository, private readonly config: AppConfig, private readonly slack: SlackApi) {}
 
   async get(orgId: string): Promise<SlackIntegrationView> {
-    const [row] = await this.db.query(`SELECT team_id, team_name, scopes FROM slack_integrations WHERE org_id = $1`, [orgId]);
+    const row = await this.repo.team(orgId);
     if (row) return { configured: true, source: 'org', team_id: row.team_id, team_name: row.team_name, ...dedupeOf(row.scopes) };
     if (this.config.SLACK_BOT_TOKEN) {
       const team = await this.envTeamInfo();
@@ -65,22 +63,16 @@ export class SlackIntegrationService {
   async put(orgId: string, botToken: string): Promise<SlackIntegrationView> {
     const team = await this.verify(botToken);
     const sealed = seal(this.config.encryptionKey, botToken, orgId);
-    await this.db.query(
-      `INSERT INTO slack_integrations (org_id, bot_token_ciphertext, team_id, team_name, bot_user_id, scopes)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (org_id) DO UPDATE SET bot_token_ciphertext = EXCLUDED.bot_token_ciphertext, team_id = EXCLUDED.team_id,
-         team_name = EXCLUDED.team_name, bot_user_id = EXCLUDED.bot_user_id, scopes = EXCLUDED.scopes, updated_at = now()`,
-      [orgId, sealed, team.team_id, team.team_name, team.bot_user_id, team.scopes],
-    );
+    await this.repo.upsert(orgId, sealed, team);
     // After the write: a lookup that started before it cannot outlive it here.
     this.tokens.delete(orgId);
     return { configured: true, source: 'org', team_id: team.team_id, team_name: team.team_name, ...dedupeOf(team.scopes) };
   }
 
   async remove(orgId: string): Promise<void> {
-    const rows = rowsOf(await this.db.query(`DELETE FROM slack_integrations WHERE org_id = $1 RETURNING org_id`, [orgId]));
+    const had = await this.repo.delete(orgId);
     this.tokens.delete(orgId);
-    if (!rows.length) throw notFound('SLACK_INTEGRATION_NOT_FOUND', 'This org has no Slack bot token of its own');
+    if (!had) throw notFound('SLACK_INTEGRATION_NOT_FOUND', 'This org has no Slack bot token of its own');
   }
 
   /**
@@ -99,11 +91,10 @@ export class SlackIntegrationService {
   }
 
   private async readToken(orgId: string): Promise<SlackToken | null> {
-    const [row] = await preparedQuery<{ bot_token_ciphertext: string }>(this.db,
-      `SELECT bot_token_ciphertext FROM slack_integrations WHERE org_id = $1::text`, [orgId]);
-    if (row) {
+    const sealed = await this.repo.sealedToken(orgId);
+    if (sealed !== null) {
       try {
-        return { value: open(this.config.encryptionKey, row.bot_token_ciphertext, orgId), source: 'org' };
+        return { value: open(this.config.encryptionKey, sealed, orgId), source: 'org' };
       } catch (err) {
         if (err instanceof SecretBoxError) throw new SlackTokenUnreadableError('the stored Slack bot token cannot be decrypted with the configured ENCRYPTION_KEY; set it again');
         throw err;

@@ -107,6 +107,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1)
   WEBHOOK_BACKOFF_BASE_MS = 5000;
 
+  /** openai executors: first retry delay of a model call answered 429 (without Retry-After) or 5xx; doubles, with jitter. */
+  @Transform(toInt) @IsInt() @Min(1)
+  MODEL_RETRY_BASE_MS = 1000;
+
   @Transform(toInt) @IsInt() @Min(100)
   SCHEDULE_POLL_MS = 1000;
 
@@ -124,6 +128,18 @@ export class AppConfig {
    */
   @Transform(toInt) @IsInt() @Min(0) @Max(60000)
   STREAM_HOLE_WAIT_MS = 500;
+
+  /** Lease of a running session turn, renewed every third of it by the API process running it; a lapsed lease (that process died) fails the turn. */
+  @Transform(toInt) @IsInt() @Min(1000)
+  SESSION_TURN_LEASE_MS = 30000;
+
+  /** How often a worker deletes expired sessions (in small batches). */
+  @Transform(toInt) @IsInt() @Min(100)
+  SESSION_SWEEP_INTERVAL_MS = 60000;
+
+  /** Testing knob: the length of one `ttl_hours` hour in ms (tests shorten it to watch sessions expire). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(3_600_000)
+  SESSION_TTL_UNIT_MS = 3_600_000;
 
   /** Base URL agents use to reach this API (task result callbacks). */
   @IsOptional() @Matches(/^https?:\/\/[^/]+(\/.*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })

@@ -5,7 +5,9 @@ export interface FieldError {
 
 /**
  * The one exception type services throw. It carries the HTTP status and the machine
- * code of the spec; the global filter turns it into problem+json.
+ * code of the spec; the global filter turns it into problem+json. `extensions` are extra
+ * members of the problem body (RFC 9457 "extension members", e.g. SESSION_BUSY's
+ * `active_turn_id`); they never replace the standard ones.
  */
 export class DomainError extends Error {
   constructor(
@@ -13,6 +15,7 @@ export class DomainError extends Error {
     readonly code: string,
     detail: string,
     readonly errors?: FieldError[],
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(detail);
   }
@@ -24,7 +27,8 @@ export const validationFailed = (errors: FieldError[], detail = 'The request has
   new DomainError(400, 'VALIDATION_ERROR', detail, errors);
 export const notFound = (code: string, detail: string) => new DomainError(404, code, detail);
 export const forbidden = (code: string, detail: string) => new DomainError(403, code, detail);
-export const conflict = (code: string, detail: string) => new DomainError(409, code, detail);
+export const conflict = (code: string, detail: string, extensions?: Record<string, unknown>) =>
+  new DomainError(409, code, detail, undefined, extensions);
 export const unauthorized = (detail = 'A valid bearer token is required') =>
   new DomainError(401, 'UNAUTHORIZED', detail);
 

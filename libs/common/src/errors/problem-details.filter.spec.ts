@@ -9,6 +9,11 @@ describe('toProblem', () => {
     expect(p.type).toMatch(/validation-error$/);
   });
 
+  it('adds a DomainError\'s extension members, which never replace the standard ones', () => {
+    const p = toProblem(new DomainError(409, 'SESSION_BUSY', 'busy', undefined, { active_turn_id: 'turn_1', status: 200, code: 'X' }));
+    expect(p).toMatchObject({ status: 409, code: 'SESSION_BUSY', detail: 'busy', active_turn_id: 'turn_1' });
+  });
+
   it('maps body parser failures to 413 and 400', () => {
     expect(toProblem({ type: 'entity.too.large', status: 413 })).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
     expect(toProblem({ type: 'entity.parse.failed', status: 400 })).toMatchObject({ status: 400, code: 'MALFORMED_JSON' });

@@ -13,7 +13,10 @@ interface Problem {
   errors?: FieldError[];
   /** Readiness only: each dependency's state. */
   dependencies?: DependencyStates;
+  [extension: string]: unknown;
 }
+
+const STANDARD_MEMBERS = new Set(['type', 'title', 'status', 'detail', 'code', 'errors']);
 
 /** Retry-After of every 503, in seconds: a short wait (both clients reconnect within about a second of their server being back). */
 export const RETRY_AFTER_SECONDS = 5;
@@ -40,9 +43,12 @@ function fromBodyParser(err: { type?: string; status?: number }): Problem | unde
   return undefined;
 }
 
-function problem(status: number, code: string, detail: string, errors?: FieldError[]): Problem {
+function problem(status: number, code: string, detail: string, errors?: FieldError[], extensions?: Record<string, unknown>): Problem {
   const title = STATUS_CODES[status] ?? 'Error';
-  return { type: `https://agent-jobs.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`, title, status, detail, code, ...(errors ? { errors } : {}) };
+  const type = `https://agent-jobs.dev/problems/${code.toLowerCase().replace(/_/g, '-')}`;
+  const body: Problem = { type, title, status, detail, code, ...(errors ? { errors } : {}) };
+  for (const [name, value] of Object.entries(extensions ?? {})) if (!STANDARD_MEMBERS.has(name)) body[name] = value;
+  return body;
 }
 
 /**
@@ -59,7 +65,9 @@ export function toProblem(exception: unknown): Problem {
   if (exception instanceof ServiceUnavailableError) {
     return { ...problem(503, exception.code, exception.message), ...(exception.dependencies ? { dependencies: exception.dependencies } : {}) };
   }
-  if (exception instanceof DomainError) return problem(exception.status, exception.code, exception.message, exception.errors);
+  if (exception instanceof DomainError) {
+    return problem(exception.status, exception.code, exception.message, exception.errors, exception.extensions);
+  }
   // Postgres or Redis unreachable: their messages (addresses, users) stay in the log.
   if (isOutage(exception)) return problem(503, 'SERVICE_UNAVAILABLE', 'The database or the queue cannot be reached right now; retry later');
   const dataError = fromDatabase(exception as never);

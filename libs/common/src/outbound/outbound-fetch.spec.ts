@@ -13,6 +13,7 @@ describe('outboundFetch', () => {
   let origin: string;
   let client: OutboundHttpClient;
   const received: string[] = [];
+  const receivedHeaders: http.IncomingHttpHeaders[] = [];
 
   beforeAll(async () => {
     const perSocket = new WeakMap<Socket, number>();
@@ -20,6 +21,7 @@ describe('outboundFetch', () => {
       const n = (perSocket.get(req.socket) ?? 0) + 1;
       perSocket.set(req.socket, n);
       received.push(req.url ?? '');
+      receivedHeaders.push(req.headers);
       if (n === 2) {
         req.socket.destroy(); // the second request on a connection: dropped unanswered
         return;
@@ -35,6 +37,7 @@ describe('outboundFetch', () => {
   });
   beforeEach(() => {
     received.length = 0;
+    receivedHeaders.length = 0;
     client = new OutboundHttpClient({ allowPrivateNetworks: true, connectTimeoutMs: 1000, defaultTimeoutMs: 2000, maxResponseBytes: 100_000 });
   });
   afterEach(() => client.close());
@@ -54,6 +57,13 @@ describe('outboundFetch', () => {
     expect(res.headers.get('set-cookie')).toBe('a=1, b=2');
     expect(res.headers.get('x-missing')).toBeNull();
     expect(await res.json()).toEqual({ ok: true, n: 1 });
+  });
+
+  it('takes WHATWG Headers as the openai SDK passes them', async () => {
+    const headers = new Headers({ Authorization: 'Bearer k-1', 'Content-Type': 'application/json' });
+    const res = await fetchFn()(`${origin}/v1/chat/completions`, { method: 'POST', headers, body: '{}', signal: null });
+    expect(res.status).toBe(200);
+    expect(receivedHeaders[0]).toMatchObject({ authorization: 'Bearer k-1', 'content-type': 'application/json' });
   });
 
   it('re-sends an idempotent call once when a reused connection drops', async () => {

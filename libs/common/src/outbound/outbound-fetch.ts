@@ -12,12 +12,15 @@ export interface OutboundFetchOptions {
   mayResend: (url: string) => boolean;
 }
 
-/** The part of WHATWG fetch that SDKs taking a `fetch` option call (e.g. @slack/web-api's FetchFunction). */
+/** Headers as SDKs pass them: a plain object (@slack/web-api) or a WHATWG Headers / entry list (openai). */
+export type FetchHeaders = Record<string, string> | Iterable<[string, string]>;
+
+/** The part of WHATWG fetch that SDKs taking a `fetch` option call (@slack/web-api's FetchFunction, openai's Fetch). */
 export interface FetchInit {
   method?: string;
-  headers?: Record<string, string>;
+  headers?: FetchHeaders;
   body?: unknown;
-  signal?: AbortSignal;
+  signal?: AbortSignal | null;
 }
 
 export interface FetchResult {
@@ -34,7 +37,7 @@ export interface FetchResult {
 export type OutboundFetch = (input: string | URL, init?: FetchInit) => Promise<FetchResult>;
 
 /**
- * A fetch-shaped function for SDKs that take one (the Slack WebClient) that sends every call
+ * A fetch-shaped function for SDKs that take one (the Slack WebClient, the OpenAI client) that sends every call
  * through the service's one OutboundHttpClient (SSRF rules, timeouts, size cap, no
  * redirects): an SDK's calls take the same path as every other outbound call. Only string
  * bodies: we never upload files.
@@ -48,14 +51,19 @@ export function outboundFetch(client: OutboundHttpClient, options: OutboundFetch
     const res = await client.request({
       url,
       method: init.method ?? (init.body !== undefined ? 'POST' : 'GET'),
-      headers: init.headers,
+      headers: plainHeaders(init.headers),
       body: init.body,
-      signal: init.signal,
+      signal: init.signal ?? undefined,
       timeoutMs: options.timeoutMs,
       retryStaleConnection: options.mayResend(url),
     });
     return toFetchResponse(res, url);
   };
+}
+
+function plainHeaders(headers: FetchHeaders | undefined): Record<string, string> | undefined {
+  if (!headers || !(Symbol.iterator in headers)) return headers as Record<string, string> | undefined;
+  return Object.fromEntries(headers as Iterable<[string, string]>);
 }
 
 function toFetchResponse(res: OutboundResponse, url: string): FetchResult {

@@ -41,7 +41,7 @@ export function judgeStatus(res: Pick<OutboundResponse, 'status' | 'headers'>): 
   if (status >= 200 && status < 300) return { verdict: 'delivered', error: null };
   if (status === 410) return { verdict: 'gone', error: { code: 'WEBHOOK_GONE', message: 'HTTP 410 Gone: the receiver asked to stop deliveries' } };
   if (status >= 500 || RETRY_LATER.has(status)) {
-    const retryAfterMs = status === 429 ? retryAfter(res.headers['retry-after']) : undefined;
+    const retryAfterMs = status === 429 ? parseRetryAfter(res.headers['retry-after']) : undefined;
     return { verdict: 'retry', error: { code: 'WEBHOOK_HTTP_ERROR', message: `HTTP ${status}` }, ...(retryAfterMs !== undefined ? { retryAfterMs } : {}) };
   }
   const message = status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}: the receiver refused the request`;
@@ -54,8 +54,8 @@ export function judgeError(err: OutboundError): WebhookJudgement {
   return { verdict: 'retry', error: { code, message: err.message } };
 }
 
-/** Retry-After as seconds or an HTTP date, within [1 s, 1 h]; undefined when absent or unreadable. */
-function retryAfter(header: string | string[] | undefined): number | undefined {
+/** Retry-After as seconds or an HTTP date, within [1 s, 1 h]; undefined when absent or unreadable. Also the model client's. */
+export function parseRetryAfter(header: string | string[] | undefined): number | undefined {
   const value = Array.isArray(header) ? header[0] : header;
   if (!value) return undefined;
   const ms = /^\d+$/.test(value.trim()) ? Number(value.trim()) * 1000 : Date.parse(value) - Date.now();

@@ -7,7 +7,10 @@ import { JobEventKind1764610000000 } from './1764610000000-JobEventKind';
 import { WorkerLiveness1764620000000 } from './1764620000000-WorkerLiveness';
 import { SlackIntegrationScopes1764630000000 } from './1764630000000-SlackIntegrationScopes';
 import { ScheduleRunRetry1764650000000 } from './1764650000000-ScheduleRunRetry';
+import { OrgWebhookSecrets1764660000000 } from './1764660000000-OrgWebhookSecrets';
 import { JobEventsOrgIndex1764700000000 } from './1764700000000-JobEventsOrgIndex';
+import { Sessions1764710000000 } from './1764710000000-Sessions';
+import { JobTypeApiKey1764800000000 } from './1764800000000-JobTypeApiKey';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -20,5 +23,8 @@ export const MIGRATIONS = [
   WorkerLiveness1764620000000,
   SlackIntegrationScopes1764630000000,
   ScheduleRunRetry1764650000000,
+  OrgWebhookSecrets1764660000000,
   JobEventsOrgIndex1764700000000,
+  Sessions1764710000000,
+  JobTypeApiKey1764800000000,
 ];

@@ -1,11 +1,9 @@
 import { Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { InjectRepository } from '@nestjs/typeorm';
-import { Repository } from 'typeorm';
 import { AppConfig } from '@app/common';
 import * as secretBox from '@app/common/crypto';
 import { newSigningSecret } from '@app/common/crypto';
-import { columns } from '@app/database';
-import { JobTypeEntity } from '../job-type.entity';
+import type { JobTypeEntity } from '../job-type.entity';
+import { JobTypesRepository, PlainSecretRow } from '../job-types.repository';
 
 /** How long a rotated-out secret keeps signing agent calls, so agents can switch over. */
 export const SIGNING_SECRET_GRACE_HOURS = 24;
@@ -13,15 +11,8 @@ const SEAL_BATCH = 500;
 
 const isPlain = (stored: string) => stored.startsWith('whsec_');
 
-interface PlainRow {
-  org_id: string;
-  id: string;
-  signing_secret: string;
-  signing_secret_previous: string | null;
-}
-
 /**
- * Job types' Standard Webhooks signing secrets, sealed at rest with ENCRYPTION_KEY (bound to
+ * Job types' Standard Webhooks signing secrets (and openai executors' api keys), sealed at rest with ENCRYPTION_KEY (bound to
  * the org and job type id), shown once at creation and at each rotation. A rotation keeps the
  * previous secret signing for SIGNING_SECRET_GRACE_HOURS: agents get both signatures.
  */
@@ -30,7 +21,7 @@ export class JobTypeSecrets implements OnApplicationBootstrap {
   private readonly logger = new Logger(JobTypeSecrets.name);
 
   constructor(
-    @InjectRepository(JobTypeEntity) private readonly repo: Repository<JobTypeEntity>,
+    private readonly repo: JobTypesRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -57,16 +48,8 @@ export class JobTypeSecrets implements OnApplicationBootstrap {
    */
   async rotate(orgId: string, jobTypeId: string): Promise<{ secret: string; previousExpiresAt: Date } | null> {
     const { secret, sealed } = this.issue(orgId, jobTypeId);
-    const [rows] = await this.repo.query(
-      `UPDATE job_types
-          SET signing_secret_previous = signing_secret,
-              signing_secret_previous_expires_at = now() + interval '${SIGNING_SECRET_GRACE_HOURS} hours',
-              signing_secret = $3, updated_at = now()
-        WHERE org_id = $1 AND id = $2
-        RETURNING signing_secret_previous_expires_at`,
-      [orgId, jobTypeId, sealed],
-    );
-    return rows.length ? { secret, previousExpiresAt: rows[0].signing_secret_previous_expires_at } : null;
+    const rotated = await this.repo.rotateSecret(orgId, jobTypeId, sealed, SIGNING_SECRET_GRACE_HOURS);
+    return rotated ? { secret, previousExpiresAt: rotated.previousExpiresAt } : null;
   }
 
   /** At start, before this process serves anything: seals what was stored in plain text. */
@@ -81,31 +64,28 @@ export class JobTypeSecrets implements OnApplicationBootstrap {
    * rotation meanwhile, lose nothing.
    */
   async sealPlainRows(): Promise<number> {
-    let after = ['', ''];
+    let after: [string, string] = ['', ''];
     let total = 0;
     for (;;) {
-      const rows: PlainRow[] = await this.repo.query(
-        `SELECT org_id, id, signing_secret, signing_secret_previous FROM job_types
-          WHERE (signing_secret LIKE 'whsec\\_%' OR signing_secret_previous LIKE 'whsec\\_%') AND (org_id, id) > ($1, $2)
-          ORDER BY org_id, id LIMIT ${SEAL_BATCH}`,
-        after,
-      );
+      const rows = await this.repo.plainSecretsAllOrgs(after, SEAL_BATCH);
       if (!rows.length) return total;
-      const sealIfPlain = (r: PlainRow, v: string | null) => (v !== null && isPlain(v) ? this.seal(r.org_id, r.id, v) : v);
-      const [, updated] = await this.repo.query(
-        `UPDATE job_types t SET signing_secret = u.sealed, signing_secret_previous = u.sealed_previous
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-                AS u(org_id, id, plain, sealed, plain_previous, sealed_previous)
-          WHERE t.org_id = u.org_id AND t.id = u.id
-            AND t.signing_secret = u.plain AND t.signing_secret_previous IS NOT DISTINCT FROM u.plain_previous`,
-        columns(rows,
-          (r) => r.org_id, (r) => r.id, (r) => r.signing_secret, (r) => sealIfPlain(r, r.signing_secret),
-          (r) => r.signing_secret_previous, (r) => sealIfPlain(r, r.signing_secret_previous)),
-      );
-      total += updated;
+      const sealIfPlain = (r: PlainSecretRow, v: string | null) => (v !== null && isPlain(v) ? this.seal(r.org_id, r.id, v) : v);
+      total += await this.repo.storeSealed(rows.map((r) => ({
+        ...r, sealed: sealIfPlain(r, r.signing_secret)!, sealed_previous: sealIfPlain(r, r.signing_secret_previous),
+      })));
       const last = rows[rows.length - 1];
       after = [last.org_id, last.id];
     }
+  }
+
+  /** An openai executor's api_key as stored (job_types.api_key). */
+  sealApiKey(orgId: string, jobTypeId: string, apiKey: string): string {
+    return secretBox.seal(this.config.encryptionKey, apiKey, apiKeyContext(orgId, jobTypeId));
+  }
+
+  /** The stored api_key in plain text, null when none; throws SecretBoxError when it does not open. */
+  openApiKey(type: JobTypeEntity): string | null {
+    return type.api_key === null ? null : secretBox.open(this.config.encryptionKey, type.api_key, apiKeyContext(type.org_id, type.id));
   }
 
   private seal(orgId: string, jobTypeId: string, secret: string): string {
@@ -118,5 +98,6 @@ export class JobTypeSecrets implements OnApplicationBootstrap {
   }
 }
 
-/** Bound into the seal: a value copied to another job type's row does not open. */
+/** Bound into the seal: a value copied to another job type's row (or column) does not open. */
 const context = (orgId: string, jobTypeId: string) => `job-type-signing-secret:${orgId}:${jobTypeId}`;
+const apiKeyContext = (orgId: string, jobTypeId: string) => `job-type-api-key:${orgId}:${jobTypeId}`;

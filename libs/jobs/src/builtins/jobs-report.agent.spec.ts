@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { TaskContext } from '@app/job-types';
 import { JobsReportAgent } from './jobs-report.agent';
+import { JobsReportRepository } from './jobs-report.repository';
 import { JobsReportResult } from './jobs-report.format';
 import { parseJobsReportParams } from './jobs-report.query';
 
@@ -67,7 +68,7 @@ describe('parseJobsReportParams', () => {
 describe('JobsReportAgent', () => {
   it('fails with INVALID_PARAMS without touching the database', async () => {
     const { ds, transaction } = fakeDataSource();
-    const out = await new JobsReportAgent(ds).run(ctx({ window_hours: 0 }));
+    const out = await new JobsReportAgent(new JobsReportRepository(ds)).run(ctx({ window_hours: 0 }));
     expect(out).toEqual({ status: 'failed', error: { code: 'INVALID_PARAMS', message: expect.stringContaining('window_hours') } });
     expect(transaction).not.toHaveBeenCalled();
   });
@@ -75,7 +76,7 @@ describe('JobsReportAgent', () => {
   it("scopes every query to the org's window, leaving out its own job", async () => {
     const { ds, calls, transaction } = fakeDataSource();
     const before = Date.now();
-    await new JobsReportAgent(ds).run(ctx({ window_hours: 6 }));
+    await new JobsReportAgent(new JobsReportRepository(ds)).run(ctx({ window_hours: 6 }));
     expect(transaction).toHaveBeenCalledWith('REPEATABLE READ', expect.any(Function));
     expect(calls).toHaveLength(3);
     for (const { sql, params } of calls) {
@@ -93,7 +94,7 @@ describe('JobsReportAgent', () => {
 
   it('narrows to a job type with a fifth parameter', async () => {
     const { ds, calls } = fakeDataSource();
-    await new JobsReportAgent(ds).run(ctx({ job_type_id: 'sync' }));
+    await new JobsReportAgent(new JobsReportRepository(ds)).run(ctx({ job_type_id: 'sync' }));
     for (const { sql, params } of calls) {
       expect(sql).toContain('job_type_id = $5');
       expect(params[4]).toBe('sync');
@@ -112,7 +113,7 @@ describe('JobsReportAgent', () => {
         { job_id: 'job_a', job_type_id: 'send-email', code: null, message: null, completed_at: null },
       ],
     });
-    const out = await new JobsReportAgent(ds).run(ctx({}));
+    const out = await new JobsReportAgent(new JobsReportRepository(ds)).run(ctx({}));
     expect(out.status).toBe('completed');
     const result = (out as { result: JobsReportResult }).result;
     expect(result).toMatchObject({
@@ -135,7 +136,7 @@ describe('JobsReportAgent', () => {
 
   it('reports zero jobs with null durations', async () => {
     const { ds } = fakeDataSource();
-    const out = await new JobsReportAgent(ds).run(ctx({}));
+    const out = await new JobsReportAgent(new JobsReportRepository(ds)).run(ctx({}));
     expect(out).toMatchObject({
       status: 'completed',
       result: { total: 0, by_type: [], failures: [], durations_ms: { p50: null, p90: null, p99: null, count: 0 } },
@@ -146,7 +147,7 @@ describe('JobsReportAgent', () => {
     const { ds, transaction } = fakeDataSource();
     const ac = new AbortController();
     ac.abort(new Error('canceled'));
-    await expect(new JobsReportAgent(ds).run(ctx({}, ac.signal))).rejects.toThrow('canceled');
+    await expect(new JobsReportAgent(new JobsReportRepository(ds)).run(ctx({}, ac.signal))).rejects.toThrow('canceled');
     expect(transaction).not.toHaveBeenCalled();
   });
 });

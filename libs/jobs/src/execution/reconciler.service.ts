@@ -3,6 +3,7 @@ import { AppConfig } from '@app/common';
 import { JobAbortBus, RedisEpoch, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
 import { TaskRecoveryRepository } from '../task-recovery.repository';
+import { WorkersRepository } from './workers.repository';
 
 const LOOKAHEAD_MS = 5000;
 const BATCH = 500;
@@ -32,6 +33,7 @@ export class ReconcilerService {
 
   constructor(
     private readonly recovery: TaskRecoveryRepository,
+    private readonly workers: WorkersRepository,
     private readonly transitions: JobTransitionsRepository,
     private readonly queue: TaskQueue,
     private readonly epoch: RedisEpoch,
@@ -67,11 +69,11 @@ export class ReconcilerService {
 
   /** A dead worker's tasks run again within about WORKER_DEAD_AFTER_MS + a pass of its death. */
   private async handBackFromDeadWorkers(): Promise<number> {
-    const dead = await this.recovery.deadWorkers(this.config.WORKER_DEAD_AFTER_MS);
+    const dead = await this.workers.dead(this.config.WORKER_DEAD_AFTER_MS);
     const handed = await this.recovery.handBack(dead.map((w) => w.id), BATCH);
     const now = new Date();
     await this.queue.enqueueMany(handed.map((t) => ({ task_id: t.id, job_id: t.job_id, org_id: t.org_id, run_at: now, claims: t.claims })));
-    if (handed.length < BATCH) await this.recovery.reap(dead.filter((w) => w.reapable).map((w) => w.id));
+    if (handed.length < BATCH) await this.workers.reap(dead.filter((w) => w.reapable).map((w) => w.id));
     return handed.length;
   }
 }

@@ -1,16 +1,13 @@
 import { CallbackTokens } from '@app/auth';
 import { Injectable, Logger } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig, DomainError } from '@app/common';
-import { OutboundError } from '@app/common/outbound';
-import { SecretBoxError } from '@app/common/crypto';
-import { AgentOutcome, BuiltinRegistry, JobTypeEntity, JobTypeSecrets, JobTypesService, TaskContext } from '@app/job-types';
+import { AgentExecutor, AgentOutcome, JobTypeEntity, JobTypesService } from '@app/job-types';
 import { AgentTaskPayload, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
+import { JobsReadRepository } from '../jobs-read.repository';
 import { TaskTransitionsRepository } from '../task-transitions.repository';
 import type { JobRow, TaskRow } from '../job-rows';
 import { taskView } from '../job-view';
-import { HttpAgentClient } from './http-agent.client';
 import { AbortReason, InFlightTasks } from './in-flight-tasks';
 import { TaskOutcomeService } from './task-outcome.service';
 
@@ -22,14 +19,12 @@ export class TaskRunnerService {
 
   constructor(
     private readonly config: AppConfig,
-    private readonly db: DataSource,
+    private readonly reads: JobsReadRepository,
     private readonly transitions: JobTransitionsRepository,
     private readonly tasks: TaskTransitionsRepository,
     private readonly queue: TaskQueue,
     private readonly jobTypes: JobTypesService,
-    private readonly secrets: JobTypeSecrets,
-    private readonly builtins: BuiltinRegistry,
-    private readonly httpAgents: HttpAgentClient,
+    private readonly agents: AgentExecutor,
     private readonly outcomes: TaskOutcomeService,
     private readonly callbacks: CallbackTokens,
     private readonly inFlight: InFlightTasks,
@@ -67,41 +62,16 @@ export class TaskRunnerService {
     }
   }
 
+  /** Through the job type's executor (HTTP or builtin), as session turns are; an aborted call's outcome is ignored by run(). */
   private async execute(job: JobRow, task: TaskRow, jobType: JobTypeEntity, signal: AbortSignal): Promise<AgentOutcome> {
-    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.id, task.id);
-    const ctx: TaskContext = {
+    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.org_id, job.id, task.id);
+    const callbackUrl = `${this.config.publicUrl}/services/agent-jobs/${job.id}/tasks/${task.id}/result`;
+    return this.agents.run(jobType, {
       org_id: job.org_id, job_id: job.id, task_id: task.id, kind: task.kind, attempt: task.attempt,
       job_type_id: job.job_type_id, params: job.params, config: job.config as unknown as Record<string, unknown>,
-      target_channel: job.target_channel, metadata: job.metadata, previous_tasks: previous, signal,
-    };
-    const executor = jobType.executor;
-    if (executor.type === 'builtin') {
-      const agent = this.builtins.get(executor.name);
-      if (!agent) return { status: 'failed', error: { code: 'UNKNOWN_BUILTIN', message: `No builtin agent '${executor.name}'` } };
-      try {
-        return await agent.run(ctx);
-      } catch (err) {
-        return { status: 'failed', error: { code: 'BUILTIN_FAILED', message: (err as Error).message.slice(0, 1000) } };
-      }
-    }
-    let signingSecrets: string[];
-    try {
-      signingSecrets = this.secrets.signingSecrets(jobType);
-    } catch (err) {
-      if (!(err instanceof SecretBoxError)) throw err;
-      return { status: 'failed', error: { code: 'SIGNING_SECRET_UNREADABLE', message: `the job type's signing secret does not open: ${err.message}` } };
-    }
-    const { signal: _s, ...body } = ctx;
-    const callbackUrl = `${this.config.publicUrl}/services/agent-jobs/${job.id}/tasks/${task.id}/result`;
-    try {
-      return await this.httpAgents.call(executor, signingSecrets, task.id, {
-        ...body,
-        callback: { url: callbackUrl, token: this.callbacks.issue(task.id, job.id, job.org_id, job.deadline_at!) },
-      }, signal);
-    } catch (err) {
-      if (err instanceof OutboundError && err.code === 'ABORTED') return { status: 'failed', error: { code: 'ABORTED', message: 'aborted' } };
-      throw err;
-    }
+      target_channel: job.target_channel, metadata: job.metadata, previous_tasks: previous,
+      callback: { url: callbackUrl, token: this.callbacks.issue(task.id, job.id, job.org_id, job.deadline_at!) },
+    }, { signal, deadline: job.deadline_at! });
   }
 
   private async onAbort(job: JobRow, task: TaskRow, reason: AbortReason): Promise<void> {
@@ -122,12 +92,8 @@ export class TaskRunnerService {
     if (timedOut.length) this.logger.log(`job ${jobId} failed: TIMEOUT`);
   }
 
-  private async previousTasks(jobId: string, currentTaskId: string) {
-    const rows: TaskRow[] = await this.db.query(
-      `SELECT * FROM tasks WHERE job_id = $1 AND id <> $2 ORDER BY created_at, id`,
-      [jobId, currentTaskId],
-    );
-    return rows.map(taskView);
+  private async previousTasks(orgId: string, jobId: string, currentTaskId: string) {
+    return (await this.reads.previousTasks(orgId, jobId, currentTaskId)).map(taskView);
   }
 
   /**

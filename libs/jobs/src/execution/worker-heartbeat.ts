@@ -4,13 +4,7 @@ import { Pool } from 'pg';
 import { DataSource } from 'typeorm';
 import { AppConfig, PeriodicTask } from '@app/common';
 import { WorkerIdentity } from './worker-identity';
-
-/** Registers the worker, or brings it back after it was reaped (it was silent long enough to be declared dead). */
-export const HEARTBEAT_SQL = `
-  INSERT INTO workers (id, host, pid) VALUES ($1, $2, $3)
-  ON CONFLICT (id) DO UPDATE SET heartbeat_at = now(), stopped_at = NULL`;
-
-export const STOP_SQL = `UPDATE workers SET stopped_at = now() WHERE id = $1`;
+import { WorkersRepository } from './workers.repository';
 
 /**
  * Keeps this worker alive in Postgres: a row in `workers` beaten every WORKER_HEARTBEAT_MS.
@@ -28,7 +22,9 @@ export class WorkerHeartbeat implements OnModuleInit, OnApplicationShutdown {
   private readonly task: PeriodicTask;
 
   // DataSource is injected for its order only: it exists once the migrations (which create `workers`) ran.
-  constructor(_migrated: DataSource, private readonly worker: WorkerIdentity, private readonly config: AppConfig) {
+  constructor(
+    _migrated: DataSource, private readonly workers: WorkersRepository, private readonly worker: WorkerIdentity, private readonly config: AppConfig,
+  ) {
     this.pool = new Pool({ connectionString: config.DATABASE_URL, max: 1 });
     this.pool.on('error', (err) => this.logger.warn(`heartbeat connection: ${err.message}`));
     this.task = new PeriodicTask({ name: 'worker heartbeat', intervalMs: () => config.WORKER_HEARTBEAT_MS, pass: () => this.beat(), logger: this.logger });
@@ -41,11 +37,11 @@ export class WorkerHeartbeat implements OnModuleInit, OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.task.stop();
-    await this.pool.query(STOP_SQL, [this.worker.id]).catch((err) => this.logger.warn(`could not mark the worker stopped: ${err.message}`));
+    await this.workers.markStopped(this.pool, this.worker.id).catch((err) => this.logger.warn(`could not mark the worker stopped: ${err.message}`));
     await this.pool.end();
   }
 
   private async beat(): Promise<void> {
-    await this.pool.query(HEARTBEAT_SQL, [this.worker.id, hostname(), process.pid]);
+    await this.workers.beat(this.pool, this.worker.id, hostname(), process.pid);
   }
 }

@@ -37,7 +37,7 @@ export class JobStream extends LiveStream {
   }
 
   protected replayPage(after: number, upTo: number, skip: number[], limit: number): Promise<FeedEvent[]> {
-    return this.events.jobReplay(this.jobId, after, upTo, skip, limit);
+    return this.events.jobReplay(this.orgId, this.jobId, after, upTo, skip, limit);
   }
 
   protected override joined(): Promise<void> {
@@ -62,7 +62,7 @@ export class JobStream extends LiveStream {
     try {
       do {
         this.checkAgain = false;
-        const state = await this.events.jobFinalState(this.jobId);
+        const state = await this.events.jobFinalState(this.orgId, this.jobId);
         if (!state) return this.end();
         if (state.terminal && !state.deliveryPending) {
           this.lastEventId = state.lastEventId;

@@ -61,9 +61,11 @@ const FEED_READ_SQL = `
     ) e ${JOB_ATTRIBUTES}
   ) ev ON true`;
 
+// The org through the job's primary key: job_events is read along (job_id, id), never along (org_id, id).
 const JOB_REPLAY_SQL = `
   SELECT ${COLUMNS} FROM (
-    SELECT * FROM job_events WHERE job_id = $1 AND id > $2 AND id <= $3 AND id <> ALL($4::bigint[]) ORDER BY id LIMIT $5
+    SELECT * FROM job_events WHERE job_id = (SELECT id FROM jobs WHERE id = $1 AND org_id = $6)
+      AND id > $2 AND id <= $3 AND id <> ALL($4::bigint[]) ORDER BY id LIMIT $5
   ) e ${JOB_ATTRIBUTES} ORDER BY e.id`;
 
 const ORG_REPLAY_SQL = `
@@ -85,27 +87,35 @@ export interface JobFinalState {
   lastEventId: number;
 }
 
-/** The reads of the live streams on job_events, each driven by an index (primary key, (job_id, id), (org_id, id)). */
+/**
+ * The reads of the live streams on job_events, each driven by an index (primary key, (job_id, id), (org_id, id)).
+ * The feed's reads are for all orgs (one feed per process, handed out to each org's streams); replays and a
+ * job's final state are the org's.
+ */
 @Injectable()
 export class StreamEventsRepository {
-  private readonly finalStates = new StatementBatcher<string, JobFinalState | null>((ids) => this.finalStatesOf(ids), { maxBatch: 1000 });
+  private readonly finalStates = new StatementBatcher<{ orgId: string; jobId: string }, JobFinalState | null>(
+    (jobs) => this.finalStatesOf(jobs), { maxBatch: 1000 },
+  );
 
   constructor(private readonly db: DataSource) {}
 
+  /** All orgs. */
   async feedStart(window: number): Promise<{ snapshot: string; top: number; recent: number[] }> {
     const [row] = await preparedQuery<{ snap: string; top: string; recent: string[] }>(this.db, FEED_START_SQL, [window]);
     return { snapshot: row.snap, top: Number(row.top), recent: row.recent.map(Number) };
   }
 
+  /** All orgs. */
   async feedRead(after: number, limit: number, holes: number[], snapshots: string[]): Promise<FeedRead> {
     const rows = await preparedQuery<StreamEventRow & { snap: string; settled: string[] }>(this.db, FEED_READ_SQL, [after, limit, holes, snapshots]);
     const events = rows.filter((r) => r.id !== null).map(feedEvent).sort((a, b) => a.id - b.id);
     return { snapshot: rows[0].snap, settled: new Set(rows[0].settled), events };
   }
 
-  /** Events of one job with id in (after, upTo], except `skip`, ascending. */
-  async jobReplay(jobId: string, after: number, upTo: number, skip: number[], limit: number): Promise<FeedEvent[]> {
-    return (await preparedQuery<StreamEventRow>(this.db, JOB_REPLAY_SQL, [jobId, after, upTo, skip, limit])).map(feedEvent);
+  /** Events of the org's job with id in (after, upTo], except `skip`, ascending. */
+  async jobReplay(orgId: string, jobId: string, after: number, upTo: number, skip: number[], limit: number): Promise<FeedEvent[]> {
+    return (await preparedQuery<StreamEventRow>(this.db, JOB_REPLAY_SQL, [jobId, after, upTo, skip, limit, orgId])).map(feedEvent);
   }
 
   /** Events of one org with id in (after, upTo], except `skip`, ascending. */
@@ -116,22 +126,25 @@ export class StreamEventsRepository {
   /**
    * Whether the job's stream may end: terminal and no result post open, read with its last
    * event id in one snapshot (the statement that closes the last post writes its event too).
-   * Null when the job is gone. The checks of one turn (every stream of a job that just
-   * finished) share one statement.
+   * Null when the org's job is gone. The checks of one turn (every stream of a job that just
+   * finished, of any org) share one statement.
    */
-  jobFinalState(jobId: string): Promise<JobFinalState | null> {
-    return this.finalStates.run(jobId);
+  jobFinalState(orgId: string, jobId: string): Promise<JobFinalState | null> {
+    return this.finalStates.run({ orgId, jobId });
   }
 
-  private async finalStatesOf(jobIds: readonly string[]): Promise<Array<JobFinalState | null>> {
-    const rows = await preparedQuery<{ id: string; status: JobStatus; delivery_status: string | null; last_id: string | null }>(this.db,
-      `SELECT j.id, j.status, j.delivery->>'status' AS delivery_status, (SELECT max(e.id) FROM job_events e WHERE e.job_id = j.id) AS last_id
-       FROM jobs j WHERE j.id = ANY($1)`, [[...new Set(jobIds)]]);
-    const byId = new Map(rows.map((r) => [r.id, {
+  private async finalStatesOf(jobs: ReadonlyArray<{ orgId: string; jobId: string }>): Promise<Array<JobFinalState | null>> {
+    const rows = await preparedQuery<{ id: string; org_id: string; status: JobStatus; delivery_status: string | null; last_id: string | null }>(this.db,
+      `SELECT j.id, j.org_id, j.status, j.delivery->>'status' AS delivery_status, (SELECT max(e.id) FROM job_events e WHERE e.job_id = j.id) AS last_id
+       FROM jobs j WHERE j.id = ANY($1) AND j.org_id = ANY($2)`,
+      [[...new Set(jobs.map((j) => j.jobId))], [...new Set(jobs.map((j) => j.orgId))]]);
+    // By org and id: with several orgs in the batch, a job is only the answer to its own org's check.
+    const key = (orgId: string, jobId: string) => `${orgId}\u0000${jobId}`;
+    const byKey = new Map(rows.map((r) => [key(r.org_id, r.id), {
       terminal: TERMINAL_STATUSES.includes(r.status),
       deliveryPending: r.delivery_status === 'PENDING',
       lastEventId: Number(r.last_id ?? 0),
     }]));
-    return jobIds.map((id) => byId.get(id) ?? null);
+    return jobs.map((j) => byKey.get(key(j.orgId, j.jobId)) ?? null);
   }
 }

@@ -33,13 +33,15 @@ const LOST_ATTEMPT = 'no outcome recorded: the worker stopped during this attemp
  * bare UPDATE with [rows, affected] rather than the rows.) Every change of a delivery is conditional on
  * what the caller saw (status PENDING, the automatic attempt count), so a Bull job that runs
  * twice, a late worker or a manual redelivery racing a retry cannot double-apply an outcome.
- * Every query names the org.
+ * Every query names the org, but the worker's: the dispatcher's (its events are of all orgs),
+ * an attempt's outcome (by the attempt's id, which its delivery's org claimed) and the
+ * reconciler's scan of all orgs.
  */
 @Injectable()
 export class DeliveriesRepository {
   constructor(private readonly db: DataSource) {}
 
-  /** Inserts planned deliveries (inside the dispatcher's transaction). */
+  /** Inserts planned deliveries, of all orgs (inside the dispatcher's transaction; each row carries its org). */
   async insert(em: EntityManager, rows: NewDelivery[]): Promise<void> {
     if (!rows.length) return;
     await em.query(
@@ -52,7 +54,7 @@ export class DeliveriesRepository {
     );
   }
 
-  /** (job, url) pairs among `jobIds` that a receiver stopped with 410 Gone. */
+  /** (job, url) pairs among `jobIds` (of all orgs: the dispatcher's batch) that a receiver stopped with 410 Gone. */
   async stoppedUrls(em: EntityManager, jobIds: string[]): Promise<Set<string>> {
     if (!jobIds.length) return new Set();
     const rows: Array<{ job_id: string; url: string }> = await em.query(
@@ -116,6 +118,7 @@ export class DeliveriesRepository {
     return { attemptId: String(row.id), attemptNo: row.attempt };
   }
 
+  /** The outcome of an attempt this worker started (startAutomatic, startManual: they named the org). */
   async finishAttempt(attemptId: string, outcome: AttemptOutcome): Promise<void> {
     await this.db.query(
       `UPDATE webhook_attempts SET duration_ms = $2, status_code = $3, error = $4 WHERE id = $1`,
@@ -183,7 +186,7 @@ export class DeliveriesRepository {
     );
   }
 
-  /** PENDING deliveries due for `graceMs` or more: Redis may have lost their Bull job. */
+  /** All orgs: PENDING deliveries due for `graceMs` or more (Redis may have lost their Bull job), each with its org. */
   async overdue(graceMs: number, limit: number): Promise<Array<{ id: string; org_id: string; attempts: number }>> {
     return this.db.query(
       `SELECT id, org_id, attempts FROM webhook_deliveries

@@ -1,29 +1,12 @@
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource, EntityManager } from 'typeorm';
 import { newId } from '@app/common';
 import { WebhookDeliveryQueue } from '@app/queue';
 import { DeliveriesRepository, NewDelivery, stopKey } from '../delivery/deliveries.repository';
+import { OBSERVED_JOBS, ObservedJobs, OutboxEvent } from '../observed-jobs.port';
 import { PlanJob, planDeliveries } from './delivery-plan';
 
 export const DISPATCH_BATCH = 200;
-
-/**
- * Is anything waiting? ORDER BY the key of job_events_undispatched_idx makes the partial index
- * the only cheap plan whatever the statistics say: a bare LIMIT 1 let a planner that thinks
- * many rows qualify pick a sequential scan of every event ever written (281 ms at 487k events).
- */
-export const OUTBOX_PEEK_SQL = `SELECT id FROM job_events WHERE NOT dispatched ORDER BY id LIMIT 1`;
-
-interface OutboxEvent {
-  id: string;
-  job_id: string;
-  org_id: string;
-  to_status: string;
-  at: Date;
-  reason: string | null;
-}
-
-const JOB_COLUMNS = 'id, org_id, status, result, error, parent_job_id, callback_url, observers, cancel_reason';
 
 /**
  * Drains the job_events outbox: every transition someone listens to was stored with
@@ -38,22 +21,18 @@ export class EventDispatcherService {
   constructor(
     private readonly db: DataSource,
     private readonly deliveries: DeliveriesRepository,
+    @Inject(OBSERVED_JOBS) private readonly jobs: ObservedJobs,
     private readonly queue: WebhookDeliveryQueue,
   ) {}
 
   /** One batch; returns how many events it handled (DISPATCH_BATCH means: there may be more). */
   async dispatchBatch(limit = DISPATCH_BATCH): Promise<number> {
     // A cheap look first, so an idle outbox costs one indexed query per pass, not a transaction.
-    const [any] = await this.db.query(OUTBOX_PEEK_SQL);
-    if (!any) return 0;
+    if (!(await this.jobs.anyUndispatchedAllOrgs())) return 0;
     const { handled, queued } = await this.db.transaction(async (em) => {
-      const events: OutboxEvent[] = await em.query(
-        `SELECT id, job_id, org_id, to_status, at, reason FROM job_events
-         WHERE NOT dispatched ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [limit],
-      );
+      const events = await this.jobs.claimUndispatchedAllOrgs(em, limit);
       if (!events.length) return { handled: 0, queued: [] as NewDelivery[] };
-      const jobs = await this.loadJobs(em.query.bind(em), events);
+      const jobs = await this.loadJobs(em, events);
       const rows: NewDelivery[] = [];
       for (const e of events) {
         const job = jobs.get(e.job_id);
@@ -73,7 +52,7 @@ export class EventDispatcherService {
         r.last_error = 'not sent: the receiver answered 410 Gone to an earlier delivery of this job';
       }
       await this.deliveries.insert(em, rows);
-      await em.query(`UPDATE job_events SET dispatched = true WHERE id = ANY($1)`, [events.map((e) => e.id)]);
+      await this.jobs.markDispatched(em, events.map((e) => e.id));
       return { handled: events.length, queued: rows.filter((r) => r.status === 'PENDING') };
     });
     await Promise.all(queued.map((r) => this.queue.enqueue({ org_id: r.org_id, delivery_id: r.id, attempt: 1 })));
@@ -81,13 +60,13 @@ export class EventDispatcherService {
   }
 
   /** The events' jobs and their parents, two queries for the batch. */
-  private async loadJobs(query: (sql: string, params: unknown[]) => Promise<PlanJob[]>, events: OutboxEvent[]) {
+  private async loadJobs(em: EntityManager, events: OutboxEvent[]) {
     const jobs = new Map<string, PlanJob & { org_id: string }>();
-    const own: PlanJob[] = await query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ANY($1)`, [[...new Set(events.map((e) => e.job_id))]]);
+    const own = await this.jobs.planJobsAllOrgs(em, [...new Set(events.map((e) => e.job_id))]);
     own.forEach((j) => jobs.set(j.id, j));
     const parentIds = [...new Set(own.map((j) => j.parent_job_id).filter((id): id is string => !!id && !jobs.has(id)))];
     if (parentIds.length) {
-      const parents: PlanJob[] = await query(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ANY($1)`, [parentIds]);
+      const parents = await this.jobs.planJobsAllOrgs(em, parentIds);
       parents.forEach((j) => jobs.set(j.id, j));
     }
     return jobs;

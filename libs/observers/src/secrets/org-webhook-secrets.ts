@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { AppConfig, conflict, notFound } from '@app/common';
 import * as secretBox from '@app/common/crypto';
+import { NO_ORG, OrgWebhookSecretsRepository } from './org-webhook-secrets.repository';
 
 /** How long a rotated-out secret keeps signing, so receivers can switch over. */
 export const ROTATION_GRACE_HOURS = 24;
@@ -12,13 +12,8 @@ export interface RevealedSecret {
   previous_secret_expires_at: string | null;
 }
 
-interface SecretColumns {
-  webhook_secret: string | null;
-  previous: string | null;
-  previous_expires_at: Date | null;
-}
-
 const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
+const orgNotFound = (orgId: string) => notFound('ORG_NOT_FOUND', `Org '${orgId}' not found`);
 
 /**
  * Each org's Standard Webhooks signing secret for observer webhooks (and webhook channels).
@@ -27,51 +22,26 @@ const iso = (d: Date | null) => (d ? new Date(d).toISOString() : null);
  */
 @Injectable()
 export class OrgWebhookSecrets {
-  constructor(private readonly db: DataSource, private readonly config: AppConfig) {}
+  constructor(private readonly repo: OrgWebhookSecretsRepository, private readonly config: AppConfig) {}
 
   /**
    * The secrets deliveries are signed with (by SignedWebhookSender, one signature each): the
    * current one first, then the previous one during its grace.
    */
   async secretsFor(orgId: string): Promise<string[]> {
-    let [row]: SecretColumns[] = await this.db.query(
-      `SELECT webhook_secret,
-              CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret END AS previous,
-              webhook_previous_secret_expires_at AS previous_expires_at
-       FROM orgs WHERE id = $1`,
-      [orgId],
-    );
-    if (!row) throw notFound('ORG_NOT_FOUND', `Org '${orgId}' not found`);
-    if (!row.webhook_secret) {
-      // First use: whoever stores first wins; everyone then signs with the stored one.
-      [row] = await this.db.query(
-        `WITH u AS (
-           UPDATE orgs SET webhook_secret = coalesce(webhook_secret, $2) WHERE id = $1
-           RETURNING webhook_secret,
-                     CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret END AS previous,
-                     webhook_previous_secret_expires_at AS previous_expires_at
-         ) SELECT * FROM u`,
-        [orgId, this.seal(orgId, secretBox.newSigningSecret())],
-      );
-    }
-    const secrets = [this.open(orgId, row.webhook_secret!)];
+    // First use: whoever stores first wins; everyone then signs with the stored one.
+    const row = (await this.repo.live(orgId)) ?? (await this.repo.createIfAbsent(orgId, this.seal(orgId, secretBox.newSigningSecret())));
+    if (row === NO_ORG) throw orgNotFound(orgId);
+    const secrets = [this.open(orgId, row.secret)];
     if (row.previous) secrets.push(this.open(orgId, row.previous));
     return secrets;
   }
 
   /** The current secret, once: a second read is refused (rotate to get a new one). */
   async reveal(orgId: string): Promise<RevealedSecret> {
-    const rows: Array<{ webhook_secret: string; previous_expires_at: Date | null }> = await this.db.query(
-      `WITH u AS (
-         UPDATE orgs SET webhook_secret = coalesce(webhook_secret, $2), webhook_secret_revealed_at = now()
-         WHERE id = $1 AND webhook_secret_revealed_at IS NULL
-         RETURNING webhook_secret,
-                   CASE WHEN webhook_previous_secret_expires_at > now() THEN webhook_previous_secret_expires_at END AS previous_expires_at
-       ) SELECT * FROM u`,
-      [orgId, this.seal(orgId, secretBox.newSigningSecret())],
-    );
-    if (!rows.length) {
-      await this.assertOrgExists(orgId);
+    const row = await this.repo.reveal(orgId, this.seal(orgId, secretBox.newSigningSecret()));
+    if (row === NO_ORG) throw orgNotFound(orgId);
+    if (row === 'revealed') {
       throw conflict(
         'SECRET_ALREADY_REVEALED',
         'The webhook signing secret was already shown once and cannot be read again. '
@@ -79,7 +49,7 @@ export class OrgWebhookSecrets {
           + `${ROTATION_GRACE_HOURS} h.`,
       );
     }
-    return { secret: this.open(orgId, rows[0].webhook_secret), previous_secret_expires_at: iso(rows[0].previous_expires_at) };
+    return { secret: this.open(orgId, row.secret), previous_secret_expires_at: iso(row.previous_expires_at) };
   }
 
   /**
@@ -88,24 +58,9 @@ export class OrgWebhookSecrets {
    */
   async rotate(orgId: string): Promise<RevealedSecret> {
     const secret = secretBox.newSigningSecret();
-    const rows: Array<{ previous_expires_at: Date | null }> = await this.db.query(
-      `WITH u AS (
-         UPDATE orgs SET webhook_previous_secret = webhook_secret,
-                webhook_previous_secret_expires_at = CASE WHEN webhook_secret IS NULL THEN NULL
-                                                          ELSE now() + interval '${ROTATION_GRACE_HOURS} hours' END,
-                webhook_secret = $2, webhook_secret_revealed_at = now()
-         WHERE id = $1
-         RETURNING webhook_previous_secret_expires_at AS previous_expires_at
-       ) SELECT * FROM u`,
-      [orgId, this.seal(orgId, secret)],
-    );
-    if (!rows.length) throw notFound('ORG_NOT_FOUND', `Org '${orgId}' not found`);
-    return { secret, previous_secret_expires_at: iso(rows[0].previous_expires_at) };
-  }
-
-  private async assertOrgExists(orgId: string): Promise<void> {
-    const [org] = await this.db.query(`SELECT 1 FROM orgs WHERE id = $1`, [orgId]);
-    if (!org) throw notFound('ORG_NOT_FOUND', `Org '${orgId}' not found`);
+    const row = await this.repo.rotate(orgId, this.seal(orgId, secret), ROTATION_GRACE_HOURS);
+    if (row === NO_ORG) throw orgNotFound(orgId);
+    return { secret, previous_secret_expires_at: iso(row.previous_expires_at) };
   }
 
   private seal(orgId: string, secret: string): string {

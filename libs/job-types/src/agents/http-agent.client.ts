@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { OutboundError, SignedWebhookSender } from '@app/common/outbound';
-import { AgentOutcome, HttpExecutor } from '@app/job-types';
+import { OutboundError, OutboundResponse, SignedWebhookSender } from '@app/common/outbound';
+import type { AgentOutcome } from '../agent-outcome';
+import type { HttpExecutor } from '../executor';
 
 const FAILURE_CODES: Partial<Record<OutboundError['code'], string>> = {
   TIMEOUT: 'AGENT_TIMEOUT',
@@ -32,7 +33,8 @@ export function parseAgentAnswer(body: unknown): AgentOutcome {
 
 /**
  * Calls an HTTP agent for one task through the one signed sender (Standard Webhooks headers,
- * the outbound client's SSRF rules, timeouts and size cap).
+ * the outbound client's SSRF rules, timeouts and size cap). `post` is the one place an agent
+ * call (a task, or a session turn: HttpTurnRunner) is signed and sent.
  */
 @Injectable()
 export class HttpAgentClient {
@@ -41,11 +43,7 @@ export class HttpAgentClient {
   /** `signingSecrets`: the job type's current secret, then the previous one during a rotation's grace (one signature each). */
   async call(executor: HttpExecutor, signingSecrets: string[], taskId: string, body: object, signal: AbortSignal): Promise<AgentOutcome> {
     try {
-      // The task id is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
-      const res = await this.sender.post({
-        url: executor.url, msgId: taskId, body: JSON.stringify(body), secrets: signingSecrets,
-        headers: { 'idempotency-key': taskId }, timeoutMs: executor.timeout_seconds * 1000, signal,
-      });
+      const res = await this.post(executor, signingSecrets, taskId, body, signal);
       if (res.status === 202) return { status: 'accepted' };
       if (res.status < 200 || res.status >= 300) {
         return { status: 'failed', error: { code: 'AGENT_HTTP_ERROR', message: `the agent answered HTTP ${res.status}` } };
@@ -62,5 +60,14 @@ export class HttpAgentClient {
       }
       throw err;
     }
+  }
+
+  /** Signed with the job type's secrets, with the executor's timeout; rejects with OutboundError (ABORTED when `signal` fires). */
+  post(executor: HttpExecutor, signingSecrets: string[], callId: string, body: object, signal: AbortSignal): Promise<OutboundResponse> {
+    // The call's id (task or turn) is the message id: an agent that sees it twice (a re-run after a crash) can dedupe.
+    return this.sender.post({
+      url: executor.url, msgId: callId, body: JSON.stringify(body), secrets: signingSecrets,
+      headers: { 'idempotency-key': callId }, timeoutMs: executor.timeout_seconds * 1000, signal,
+    });
   }
 }

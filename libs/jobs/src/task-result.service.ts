@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { conflict, DomainError, notFound } from '@app/common';
+import { JobTypesService } from '@app/job-types';
+import { TaskResultDto } from './dto/task-result.dto';
+import { AppliedOutcome, TaskOutcomeService } from './execution/task-outcome.service';
+import { JobsReadRepository } from './jobs-read.repository';
+
+/** An agent's late answer (it said 202 first): applied to its task, if that task is still running. */
+@Injectable()
+export class TaskResultService {
+  constructor(
+    private readonly reads: JobsReadRepository,
+    private readonly outcomes: TaskOutcomeService,
+    private readonly jobTypes: JobTypesService,
+  ) {}
+
+  async report(orgId: string, jobId: string, taskId: string, body: TaskResultDto): Promise<AppliedOutcome> {
+    const row = await this.reads.resultTarget(orgId, jobId, taskId);
+    if (!row) throw notFound('TASK_NOT_FOUND', `Task '${taskId}' not found`);
+    if (row.task_status !== 'RUNNING' || row.job_status !== 'RUNNING') {
+      throw conflict('TASK_NOT_RUNNING', `Task '${taskId}' is ${row.task_status} (job ${row.job_status}); its result can no longer change the job`);
+    }
+    // Only a deleted job type skips the output check; any other error must not let a result through unchecked.
+    const outputSchema = await this.jobTypes.getRecent(row.org_id, row.job_type_id).then(
+      (t) => t.output_schema,
+      (err) => {
+        if (err instanceof DomainError && err.code === 'JOB_TYPE_NOT_FOUND') return null;
+        throw err;
+      },
+    );
+    const outcome = body.status === 'failed'
+      ? { status: 'failed' as const, error: body.error! }
+      : body.status === 'follow_up'
+        ? { status: 'follow_up' as const, result: body.result ?? null, delay_seconds: body.delay_seconds ?? 0 }
+        : { status: 'completed' as const, result: body.result ?? null };
+    const applied = await this.outcomes.apply(
+      { job: { id: jobId, org_id: row.org_id, config: row.config, follow_ups: row.follow_ups }, task: { id: taskId, kind: row.kind, attempt: row.attempt, claims: row.claims }, outputSchema },
+      outcome,
+      'agent',
+    );
+    if (applied === 'ignored') throw conflict('TASK_NOT_RUNNING', `Task '${taskId}' is no longer running`);
+    return applied;
+  }
+}

@@ -1,0 +1,5 @@
+export * from './session.entities';
+export * from './sessions.module';
+export * from './sessions-http.module';
+export * from './sessions-worker.module';
+export * from './sessions.repository';

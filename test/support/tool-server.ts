@@ -1,0 +1,124 @@
+import * as http from 'node:http';
+import { AddressInfo } from 'node:net';
+import { signatureProblem } from './signature';
+
+/**
+ * A local receiver for openai executors' http tools. Each request is verified with the
+ * `standardwebhooks` package (signature.ts) against the secret registered for its path
+ * (`setSecret`), as a tool should, and recorded. Behaviour by the path's last segment (see `endpoint()`):
+ *
+ *   echo           200 {"echo": <arguments>, "path": ...}
+ *   barrier?n=N    holds every request until N have arrived at this path, then answers each
+ *                  200 {"echo": <arguments>, "arrived_together": N}: only calls made
+ *                  concurrently can get through (sequential ones would wait for good)
+ *   not-json       200 with a text body
+ *   fail           500 {"error": "boom"}
+ *   hang           never answers
+ *
+ * A request whose signature does not verify is answered 401, as a real tool would.
+ */
+
+export interface ToolRequest {
+  path: string;
+  behaviour: string;
+  headers: http.IncomingHttpHeaders;
+  rawBody: string;
+  body?: unknown;
+  verified: boolean;
+  verifyError?: string;
+  answered?: number;
+}
+
+export class ToolServer {
+  readonly requests: ToolRequest[] = [];
+  private server?: http.Server;
+  private base = '';
+  private seq = 0;
+  private readonly secrets = new Map<string, string>();
+  private readonly waiting = new Map<string, Array<() => void>>();
+  private readonly open = new Set<http.ServerResponse>();
+
+  async start(): Promise<this> {
+    this.server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
+    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  endpoint(behaviour: string, query: Record<string, string | number> = {}): { url: string; path: string } {
+    const path = `/t${++this.seq}/${behaviour}`;
+    const qs = new URLSearchParams(Object.entries(query).map(([k, v]): [string, string] => [k, String(v)])).toString();
+    return { path, url: `${this.base}${path}${qs ? `?${qs}` : ''}` };
+  }
+
+  /** The secret requests under `pathPrefix` are verified with (the job type's signing secret). */
+  setSecret(pathPrefix: string, secret: string): void {
+    this.secrets.set(pathPrefix, secret);
+  }
+
+  forPath(path: string): ToolRequest[] {
+    return this.requests.filter((r) => r.path === path);
+  }
+
+  async close(): Promise<void> {
+    for (const res of this.open) res.destroy();
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+  }
+
+  private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const u = new URL(req.url ?? '/', this.base);
+    const rec: ToolRequest = { path: u.pathname, behaviour: u.pathname.split('/').pop() ?? '', headers: req.headers, rawBody, verified: false };
+    try {
+      rec.body = JSON.parse(rawBody);
+    } catch {
+      rec.body = undefined;
+    }
+    const secret = [...this.secrets.entries()].find(([prefix]) => u.pathname.startsWith(prefix))?.[1];
+    const problem = signatureProblem(secret, rawBody, req.headers);
+    rec.verified = problem === null;
+    if (problem) rec.verifyError = problem;
+    this.requests.push(rec);
+    this.open.add(res);
+    res.on('close', () => this.open.delete(res));
+    const send = (status: number, body: unknown, type = 'application/json') => {
+      rec.answered = status;
+      const text = type === 'application/json' ? JSON.stringify(body) : String(body);
+      res.writeHead(status, { 'content-type': type, 'content-length': Buffer.byteLength(text) });
+      res.end(text);
+    };
+    if (!rec.verified) return send(401, { error: 'invalid signature', detail: rec.verifyError });
+
+    switch (rec.behaviour) {
+      case 'echo':
+        return send(200, { echo: rec.body, path: rec.path });
+      case 'barrier': {
+        const n = Number(u.searchParams.get('n') ?? 2);
+        const queue = this.waiting.get(rec.path) ?? [];
+        queue.push(() => send(200, { echo: rec.body, arrived_together: n }));
+        this.waiting.set(rec.path, queue);
+        if (queue.length >= n) {
+          this.waiting.delete(rec.path);
+          queue.forEach((answer) => answer());
+        }
+        return;
+      }
+      case 'not-json':
+        return send(200, 'this is not json', 'text/plain');
+      case 'fail':
+        return send(500, { error: 'boom' });
+      case 'hang':
+        return;
+      default:
+        return send(404, { error: `unknown behaviour ${rec.behaviour}` });
+    }
+  }
+}
+
+export async function startToolServer(): Promise<ToolServer> {
+  return new ToolServer().start();
+}
