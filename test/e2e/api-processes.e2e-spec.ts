@@ -26,7 +26,7 @@ const health = async (port: number) => {
 
 describe('API_PROCESSES', () => {
   let primary: Child | undefined;
-  afterAll(async () => { await primary?.stop(); });
+  afterAll(async () => { await primary?.kill(); });
 
   it('serves from two processes, replaces one that dies, and stops them all on SIGTERM', async () => {
     const port = await freePort();
@@ -47,7 +47,7 @@ describe('API_PROCESSES', () => {
     expect(replaced).toHaveLength(2);
     await eventually(async () => (await health(port)) === 200, 30_000, 200);
 
-    expect(await primary.stop('SIGTERM')).toBe(0);
+    expect(await primary.stop()).toBe(0);
     expect(childrenOf(pid)).toEqual([]);
     for (const child of replaced as number[]) expect(() => process.kill(child, 0)).toThrow();
     expect(primary.stderr).not.toMatch(/failed to start/);

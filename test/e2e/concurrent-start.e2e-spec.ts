@@ -40,7 +40,7 @@ describe('concurrent starts from a clean checkout', () => {
     started.push(proc);
     return proc;
   }
-  const stop = (proc: Started) => proc.child.stop('SIGTERM', 15_000);
+  const stop = (proc: Started) => proc.child.stop();
 
   afterAll(async () => {
     await Promise.all(started.map(stop));

@@ -28,7 +28,7 @@ describe('a worker killed mid-task', () => {
     ]);
   });
   afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.stop()));
+    await Promise.all(workers.splice(0).map((w) => w.kill()));
   });
   afterAll(async () => {
     await agent?.close();
@@ -64,7 +64,7 @@ describe('a worker killed mid-task', () => {
     })();
     // Mid-run, while it holds several tasks: SIGKILL, no chance to hand anything back.
     await eventually(async () => jobs.length > JOBS / 3 && (await running(victimId)).length >= 3, 30_000, 20);
-    await victim.stop('SIGKILL');
+    await victim.kill();
     const killedAt = Date.now();
     const orphaned = await running(victimId);
     expect(orphaned.length).toBeGreaterThanOrEqual(3);
@@ -132,7 +132,7 @@ describe('a worker killed mid-task', () => {
       )).rowCount;
       await eventually(() => claimWaiting(0), 30_000, 20);
       expect(await t.redis.lrange(`${t.env.QUEUE_PREFIX}:agent-tasks:active`, 0, -1)).toContain(taskId);
-      await victim.stop('SIGKILL');
+      await victim.kill();
       killedAt = Date.now();
       await eventually(() => claimWaiting(holdMs), 30_000, 20);
     } finally {

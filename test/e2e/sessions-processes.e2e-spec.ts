@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { createHttpJobType } from '../support/agent-server';
-import { ServiceProcess, startApiProcess } from '../support/service-process';
+import { ApiProcess, startApiProcess } from '../support/processes';
 import { SessionAgent, startSessionAgent } from '../support/session-agent';
 import { bearer, eventually, newOrg, startTestApp, TestApp, tokenId } from '../support/test-app';
 
@@ -11,7 +11,7 @@ import { bearer, eventually, newOrg, startTestApp, TestApp, tokenId } from '../s
  */
 describe('sessions across API processes', () => {
   let t: TestApp;
-  let other: ServiceProcess;
+  let other: ApiProcess;
   let agent: SessionAgent;
   let auth: Record<string, string>;
   let token: string;

@@ -1,6 +1,6 @@
 import { createHttpJobType } from '../support/agent-server';
 import { expectProblem } from '../support/problem';
-import { ServiceProcess, startWorkerProcess } from '../support/service-process';
+import { Child, startWorkerProcess } from '../support/processes';
 import { SessionAgent, startSessionAgent } from '../support/session-agent';
 import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
@@ -11,7 +11,7 @@ const ms = (iso: string) => new Date(iso).getTime();
 describe('sessions: TTL, expiry and the sweeper', () => {
   let t: TestApp;
   let agent: SessionAgent;
-  let worker: ServiceProcess | undefined;
+  let worker: Child | undefined;
   let auth: Record<string, string> = {};
   // No worker in this app: expired sessions stay until the test starts one (the sweeper runs in workers).
   beforeAll(async () => {

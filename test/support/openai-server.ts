@@ -1,6 +1,6 @@
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
 import type request from 'supertest';
+import { closeNow, listenLocally, readBody } from './local-http';
 
 /**
  * A local server that speaks the OpenAI Chat Completions protocol (POST <base>/chat/completions,
@@ -74,8 +74,7 @@ export class OpenAiServer {
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = await listenLocally(this.server);
     return this;
   }
 
@@ -95,14 +94,11 @@ export class OpenAiServer {
 
   async close(): Promise<void> {
     this.release();
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeNow(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
+    const raw = await readBody(req);
     const path = new URL(req.url ?? '/', this.base).pathname;
     const send = (status: number, body: unknown, headers: Record<string, string> = {}) => {
       const text = JSON.stringify(body);
@@ -114,7 +110,7 @@ export class OpenAiServer {
     if (req.method !== 'POST' || !script) return send(404, { error: { message: `no such route: ${req.method} ${path}`, type: 'invalid_request_error' } });
 
     const rec: ChatRequest = {
-      seq: script.requests.length + 1, path, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')), receivedAt: Date.now(), aborted: false,
+      seq: script.requests.length + 1, path, headers: req.headers, body: JSON.parse(raw), receivedAt: Date.now(), aborted: false,
     };
     script.requests.push(rec);
     res.on('close', () => {

@@ -78,11 +78,18 @@ export class Child {
     }
   }
 
-  /**
-   * Sends `signal` and waits for the exit (of the whole group: until none of it holds the
-   * output pipes, which would keep jest's worker alive); SIGKILL after `graceMs`.
-   */
-  async stop(signal: NodeJS.Signals = 'SIGKILL', graceMs = 15_000): Promise<number | null> {
+  /** SIGKILL, as a crash (no shutdown hook runs); resolves once it exited. */
+  kill(): Promise<number | null> {
+    return this.end('SIGKILL');
+  }
+
+  /** SIGTERM, as an operator stops it, and waits for the exit; SIGKILL after `graceMs`. */
+  stop(graceMs = 15_000): Promise<number | null> {
+    return this.end('SIGTERM', graceMs);
+  }
+
+  /** Waits for the exit, of the whole group if it has one: until none of it holds the output pipes (which would keep jest's worker alive). */
+  private async end(signal: NodeJS.Signals, graceMs = 0): Promise<number | null> {
     this.signal(signal);
     const timer = signal === 'SIGKILL' ? undefined : setTimeout(() => this.signal('SIGKILL'), graceMs);
     try {
@@ -105,8 +112,25 @@ export class Child {
   }
 }
 
-/** A worker as an operator runs it (`node dist/apps/worker/main.js`), so a test can SIGKILL it. */
+/** A worker process as an operator runs it (`node dist/apps/worker/main.js`); it has no HTTP server: tests watch what it does. */
 export const startWorkerProcess = (env: NodeJS.ProcessEnv): Child => Child.node(WORKER_MAIN, [], env);
+
+export type ApiProcess = Child & { readonly url: string };
+
+/**
+ * Another API process (`node dist/apps/api/main.js`, no worker) on `env`: pass the test app's
+ * env to share its database and queue prefix. Resolves once it answers /health.
+ */
+export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const api = Object.assign(Child.node(API_MAIN, [], { ...env, PORT: String(port), PUBLIC_URL: url }), { url });
+  await eventually(async () => {
+    if (!api.running) throw new Error(`the API process exited: ${api.stderr}`);
+    return (await fetch(`${url}/health`).then((r) => r.status, () => 0)) === 200;
+  }, 60_000, 100);
+  return api;
+}
 
 /**
  * A redis-server of the test's own, without persistence, so a test can take it away (kill it)
@@ -148,6 +172,6 @@ export class RedisServer {
 
   /** SIGKILL: everything it held is gone. */
   async kill(): Promise<void> {
-    await this.child?.stop('SIGKILL');
+    await this.child?.kill();
   }
 }

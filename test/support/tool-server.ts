@@ -1,5 +1,5 @@
 import * as http from 'node:http';
-import { AddressInfo } from 'node:net';
+import { closeNow, listenLocally, readBody } from './local-http';
 import { signatureProblem } from './signature';
 
 /**
@@ -36,12 +36,10 @@ export class ToolServer {
   private seq = 0;
   private readonly secrets = new Map<string, string>();
   private readonly waiting = new Map<string, Array<() => void>>();
-  private readonly open = new Set<http.ServerResponse>();
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res).catch(() => res.destroy()));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    this.base = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    this.base = await listenLocally(this.server);
     return this;
   }
 
@@ -61,16 +59,11 @@ export class ToolServer {
   }
 
   async close(): Promise<void> {
-    for (const res of this.open) res.destroy();
-    if (!this.server) return;
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server!.close(() => resolve()));
+    await closeNow(this.server);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const rawBody = Buffer.concat(chunks).toString('utf8');
+    const rawBody = await readBody(req);
     const u = new URL(req.url ?? '/', this.base);
     const rec: ToolRequest = { path: u.pathname, behaviour: u.pathname.split('/').pop() ?? '', headers: req.headers, rawBody, verified: false };
     try {
@@ -83,8 +76,6 @@ export class ToolServer {
     rec.verified = problem === null;
     if (problem) rec.verifyError = problem;
     this.requests.push(rec);
-    this.open.add(res);
-    res.on('close', () => this.open.delete(res));
     const send = (status: number, body: unknown, type = 'application/json') => {
       rec.answered = status;
       const text = type === 'application/json' ? JSON.stringify(body) : String(body);
