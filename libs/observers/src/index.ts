@@ -6,3 +6,4 @@ export { OrgWebhookSecrets, ROTATION_GRACE_HOURS } from './secrets/org-webhook-s
 export type { RevealedSecret } from './secrets/org-webhook-secrets';
 export { ObserversLoop, DISPATCH_INTERVAL_MS } from './worker/observers.loop';
 export { EventDispatcherService } from './dispatch/event-dispatcher.service';
+export * from './openapi/delivery.schemas';
