@@ -8,6 +8,7 @@ const tokenFields = {
   scopes: { $ref: '#/components/schemas/Scopes' },
   created_at: TIMESTAMP,
   expires_at: nullable(TIMESTAMP),
+  revoked_at: nullable(TIMESTAMP),
 } satisfies SchemaMap;
 
 /** API tokens as the ADMIN routes show them. */
@@ -19,7 +20,7 @@ export const TOKEN_SCHEMAS = {
     additionalProperties: false,
     examples: [{ SERVICES: 'WRITE' }],
   },
-  Token: object({ ...tokenFields, revoked_at: nullable(TIMESTAMP) }),
+  Token: object(tokenFields),
   IssuedToken: object({ ...tokenFields, token: { ...TEXT, description: 'The bearer token (a JWT); shown this once' } }),
 } satisfies SchemaMap;
 
