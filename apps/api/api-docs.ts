@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import type { Express, NextFunction, Request, Response } from 'express';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { sendProblem, toProblem, validationFailed } from '@app/common';
+import { sendProblem, toProblem, unknownQueryParams } from '@app/common';
 import { buildOpenApiDocument, DOCS_PATH, OPENAPI_JSON_PATH } from './openapi';
 
 const ASSETS_PATH = `${DOCS_PATH}/assets`;
@@ -45,8 +45,7 @@ const PAGE = `<!DOCTYPE html>
 function noQuery(req: Request, res: Response, next: NextFunction): void {
   const names = Object.keys(req.query ?? {});
   if (!names.length) return next();
-  const errors = names.map((field) => ({ field, message: 'is not a query parameter of this route (this route takes no query parameters)' }));
-  sendProblem(res, toProblem(validationFailed(errors, `Unknown query parameter${names.length > 1 ? 's' : ''}: ${names.join(', ')}`)));
+  sendProblem(res, toProblem(unknownQueryParams(names, new Set())));
 }
 
 /**
