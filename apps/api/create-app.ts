@@ -4,6 +4,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { json } from 'express';
 import { DomainError, KnownQueryParamsInterceptor, ProblemDetailsFilter, sendProblem, strictValidationPipe, toProblem } from '@app/common';
 import { ApiModule, ApiModuleOptions } from './api.module';
+import { mountApiDocs } from './api-docs';
 
 export const BODY_LIMIT = '1mb';
 
@@ -21,6 +22,7 @@ export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[
     if (!err) return next();
     sendProblem(res, toProblem(err));
   });
+  mountApiDocs(app);
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalInterceptors(new KnownQueryParamsInterceptor());
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -1,14 +1,20 @@
 import { Controller, Get, Header, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectQueue } from '@nestjs/bull';
 import type { Queue } from 'bull';
-import { DependencyStates, ServiceUnavailableError } from '@app/common';
+import { ApiProblems, DependencyStates, enumOf, object, ServiceUnavailableError } from '@app/common';
 import { AGENT_TASKS_QUEUE } from '@app/queue';
 
 /** How long each dependency may take to answer the readiness check. */
 const CHECK_TIMEOUT_MS = 2000;
 
+const ok = enumOf(['ok']);
+const LIVE = object({ status: ok });
+const READY = object({ status: ok, dependencies: { type: 'object', additionalProperties: object({ status: enumOf(['up', 'down']) }), description: 'postgres, redis' } });
+
 /** GET /health (liveness) and GET /health/ready (readiness). No auth, no org data. */
+@ApiTags('Health')
 @Controller('health')
 export class HealthController {
   constructor(
@@ -21,6 +27,9 @@ export class HealthController {
   /** Liveness: the process runs and serves HTTP. Touches neither Postgres nor Redis, so an outage of theirs never gets the process restarted. */
   @Get()
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Liveness', description: 'The process serves HTTP; touches neither Postgres nor Redis. No token needed.' })
+  @ApiOkResponse({ description: 'Alive', schema: LIVE as object })
+  @ApiProblems('VALIDATION_ERROR')
   live() {
     return { status: 'ok' };
   }
@@ -28,6 +37,9 @@ export class HealthController {
   /** Readiness: Postgres and Redis both answer; otherwise 503 problem+json naming the one(s) down. */
   @Get('ready')
   @Header('Cache-Control', 'no-store')
+  @ApiOperation({ summary: 'Readiness', description: 'Postgres and Redis both answer. No token needed.' })
+  @ApiOkResponse({ description: 'Ready', schema: READY as object })
+  @ApiProblems('VALIDATION_ERROR', 'SERVICE_UNAVAILABLE')
   async ready() {
     let result: HealthCheckResult;
     try {

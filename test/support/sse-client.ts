@@ -30,9 +30,12 @@ export class SseClient {
   private done = false;
   private bytes = 0;
 
-  static async open(url: string, headers: Record<string, string> = {}): Promise<SseClient> {
+  /** GETs `url`; with a `body`, POSTs it as JSON (a chat turn answered as events). */
+  static async open(url: string, headers: Record<string, string> = {}, body?: unknown): Promise<SseClient> {
     const client = new SseClient();
-    const res = await fetch(url, { headers: { Accept: 'text/event-stream', ...headers }, signal: client.abort.signal });
+    const post = body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) };
+    const jsonType: Record<string, string> = body === undefined ? {} : { 'Content-Type': 'application/json' };
+    const res = await fetch(url, { ...post, headers: { Accept: 'text/event-stream', ...jsonType, ...headers }, signal: client.abort.signal });
     client.status = res.status;
     client.headers = res.headers;
     if (!res.headers.get('content-type')?.startsWith('text/event-stream')) {

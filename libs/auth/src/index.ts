@@ -6,3 +6,4 @@ export * from './decorators';
 export * from './principal';
 export * from './token.service';
 export * from './task-callback-tokens';
+export * from './openapi/token.schemas';

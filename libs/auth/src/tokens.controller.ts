@@ -1,15 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { badRequest, envelope } from '@app/common';
+import { ApiData, ApiField, ApiMessage, ApiOptionalField, ApiProblems, arrayOf, badRequest, BODY_PROBLEMS, envelope } from '@app/common';
 import { ACCESS_LEVELS, parseDuration, SCOPES, Scopes } from './access-levels';
 import { CurrentToken, RequireAccess } from './decorators';
 import { actorOf, Principal } from './principal';
+import { tokenSchema } from './openapi/token.schemas';
 import { tokenView, TokenService } from './token.service';
 
+const EXPIRES_IN_PATTERN = /^\d{1,6}[smhd]$/;
+
 export class CreateTokenDto {
+  @ApiOptionalField({ type: 'string', maxLength: 200 })
   @IsOptional() @IsString() @MaxLength(200) name?: string;
+  @ApiField(tokenSchema('Scopes'))
   @IsObject() scopes: Scopes;
-  @IsOptional() @Matches(/^\d{1,6}[smhd]$/, { message: 'expires_in must look like 30d, 12h, 15m or 3600s' }) expires_in?: string;
+  @ApiOptionalField({ type: 'string', pattern: EXPIRES_IN_PATTERN.source, description: 'e.g. 30d, 12h, 15m or 3600s; left out: the token does not expire' })
+  @IsOptional() @Matches(EXPIRES_IN_PATTERN, { message: 'expires_in must look like 30d, 12h, 15m or 3600s' }) expires_in?: string;
 }
 
 function checkScopes(scopes: Record<string, unknown>): Scopes {
@@ -23,12 +30,16 @@ function checkScopes(scopes: Record<string, unknown>): Scopes {
   return scopes as Scopes;
 }
 
+@ApiTags('Tokens')
 @Controller('services/tokens')
 @RequireAccess('SERVICES', 'ADMIN')
 export class TokensController {
   constructor(private readonly tokens: TokenService) {}
 
   @Post()
+  @ApiOperation({ summary: 'Issue an API token for the org', description: 'The token string is in this answer only' })
+  @ApiData({ status: 201, description: 'The token', data: tokenSchema('IssuedToken'), meta: ['org_id', 'id'] })
+  @ApiProblems(...BODY_PROBLEMS)
   async create(@CurrentToken() caller: Principal, @Body() body: CreateTokenDto) {
     const issued = await this.tokens.issue({
       orgId: caller.orgId,
@@ -41,6 +52,8 @@ export class TokensController {
   }
 
   @Get()
+  @ApiOperation({ summary: "List the org's tokens", description: 'Newest first, revoked ones included; never the token strings' })
+  @ApiData({ description: 'The tokens', data: arrayOf(tokenSchema('Token')), meta: ['org_id', 'total'] })
   async list(@CurrentToken() caller: Principal) {
     const rows = await this.tokens.list(caller.orgId);
     return envelope(rows.map(tokenView), { org_id: caller.orgId, total: rows.length });
@@ -48,6 +61,9 @@ export class TokensController {
 
   @Delete(':id')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Revoke a token', description: 'Its requests get 401 within TOKEN_CACHE_TTL_MS, and its live streams are closed' })
+  @ApiMessage('Revoked', ['org_id', 'id'])
+  @ApiProblems('TOKEN_NOT_FOUND', 'FORBIDDEN')
   async revoke(@CurrentToken() caller: Principal, @Param('id') id: string) {
     const record = await this.tokens.revoke(id, caller.orgId);
     return { meta: { org_id: caller.orgId, id: record.id }, message: `Token with ID '${record.id}' successfully revoked` };

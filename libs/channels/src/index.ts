@@ -11,3 +11,4 @@ export * from './slack/slack-message';
 export * from './webhook/webhook-secrets';
 export * from './delivery/outbox.sql';
 export * from './delivery/job-record.port';
+export * from './openapi/channel.schemas';

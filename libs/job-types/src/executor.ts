@@ -13,6 +13,7 @@ export interface BuiltinExecutor {
 export type Executor = HttpExecutor | BuiltinExecutor | OpenAiExecutor;
 
 export const DEFAULT_AGENT_TIMEOUT_SECONDS = 30;
+export const MAX_AGENT_TIMEOUT_SECONDS = 900;
 
 /**
  * Shape check of an executor; the URL's network rules are checked by the outbound client.
@@ -29,7 +30,7 @@ export function checkExecutor(
     extra.forEach((k) => errors.push({ field: `executor.${k}`, message: 'is not a known executor field' }));
     if (typeof v.url !== 'string' || !/^https?:\/\//i.test(v.url) || !URL.canParse(v.url)) errors.push({ field: 'executor.url', message: 'must be an http(s) URL' });
     const timeout = v.timeout_seconds ?? DEFAULT_AGENT_TIMEOUT_SECONDS;
-    if (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > 900) errors.push({ field: 'executor.timeout_seconds', message: 'must be an integer from 1 to 900' });
+    if (!Number.isInteger(timeout) || (timeout as number) < 1 || (timeout as number) > MAX_AGENT_TIMEOUT_SECONDS) errors.push({ field: 'executor.timeout_seconds', message: `must be an integer from 1 to ${MAX_AGENT_TIMEOUT_SECONDS}` });
     return errors.length ? { errors } : { executor: { type: 'http', url: v.url as string, timeout_seconds: timeout as number }, errors };
   }
   if (v.type === 'builtin') {

@@ -16,3 +16,4 @@ export * from './openai/model-usage-meter';
 export * from './openai/openai-executor';
 export * from './openai/openai-runner';
 export * from './openai/tool-registry';
+export * from './openapi/job-type.schemas';

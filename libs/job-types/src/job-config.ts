@@ -23,14 +23,16 @@ export const SERVICE_DEFAULT_CONFIG: JobConfig = {
   max_iterations: 10,
 };
 
-const INT_BOUNDS: Record<string, [number, number]> = {
+/** Each integer field's bounds (the API document's JobConfig is built from these). */
+export const INT_BOUNDS: Record<string, [number, number]> = {
   max_follow_ups: [0, 100],
   max_task_retries: [0, 20],
   task_retry_interval: [0, 86_400],
   max_time_to_complete: [1, 7 * 86_400],
   max_iterations: [1, 20],
 };
-const STRING_FIELDS = ['start_prompt', 'profile_id'];
+export const STRING_FIELDS = ['start_prompt', 'profile_id'];
+export const MAX_CONFIG_STRING = 20_000;
 
 /** Checks a partial config (from a job type or a job); returns field errors under `prefix`. */
 export function checkConfig(value: unknown, prefix: string): FieldError[] {
@@ -43,7 +45,7 @@ export function checkConfig(value: unknown, prefix: string): FieldError[] {
       const [min, max] = INT_BOUNDS[key];
       if (!Number.isInteger(v) || (v as number) < min || (v as number) > max) errors.push({ field, message: `must be an integer from ${min} to ${max}` });
     } else if (STRING_FIELDS.includes(key)) {
-      if (v !== null && (typeof v !== 'string' || v.length > 20_000)) errors.push({ field, message: 'must be a string (at most 20000 characters) or null' });
+      if (v !== null && (typeof v !== 'string' || v.length > MAX_CONFIG_STRING)) errors.push({ field, message: `must be a string (at most ${MAX_CONFIG_STRING} characters) or null` });
     } else {
       errors.push({ field, message: 'is not a known config field' });
     }

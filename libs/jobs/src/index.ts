@@ -14,3 +14,4 @@ export * from './jobs-create.service';
 export * from './jobs.module';
 export * from './jobs-http.module';
 export * from './webhook-urls';
+export * from './openapi/job.schemas';

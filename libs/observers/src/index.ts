@@ -8,3 +8,4 @@ export { ObserversLoop, DISPATCH_INTERVAL_MS } from './worker/observers.loop';
 export { EventDispatcherService } from './dispatch/event-dispatcher.service';
 export * from './observed-jobs.port';
 export type { PlanJob } from './dispatch/delivery-plan';
+export * from './openapi/delivery.schemas';

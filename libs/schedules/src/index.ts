@@ -6,3 +6,4 @@ export * from './schedule-row';
 export * from './schedules.module';
 export * from './schedules-http.module';
 export * from './schedules-worker.module';
+export * from './openapi/schedule.schemas';

@@ -3,3 +3,4 @@ export * from './sessions.module';
 export * from './sessions-http.module';
 export * from './sessions-worker.module';
 export * from './sessions.repository';
+export * from './openapi/session.schemas';

@@ -33,6 +33,15 @@ function declaredParams(controller: Function, handler: Handler): ReadonlySet<str
   return names;
 }
 
+/** The 400 for query parameters a route does not take, each named (`declared`: the ones it takes). */
+export function unknownQueryParams(unknown: string[], declared: ReadonlySet<string>) {
+  const takes = declared.size ? `this route takes ${[...declared].join(', ')}` : 'this route takes no query parameters';
+  return validationFailed(
+    unknown.map((field) => ({ field, message: `is not a query parameter of this route (${takes})` })),
+    `Unknown query parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
+  );
+}
+
 /**
  * Every route answers 400 for a query parameter it does not declare, naming it. Runs after the
  * guards and before the pipes: before the body is validated and before anything is looked up.
@@ -52,13 +61,7 @@ export class KnownQueryParamsInterceptor implements NestInterceptor {
     }
     const query = context.switchToHttp().getRequest<Request>().query ?? {};
     const unknown = Object.keys(query).filter((name) => !names.has(name));
-    if (unknown.length) {
-      const takes = names.size ? `this route takes ${[...names].join(', ')}` : 'this route takes no query parameters';
-      throw validationFailed(
-        unknown.map((field) => ({ field, message: `is not a query parameter of this route (${takes})` })),
-        `Unknown query parameter${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}`,
-      );
-    }
+    if (unknown.length) throw unknownQueryParams(unknown, names);
     return next.handle();
   }
 }

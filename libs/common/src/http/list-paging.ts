@@ -18,6 +18,11 @@ export function sortParam<F extends string>(fields: readonly F[]): QueryParser<L
       return { field: field as F, direction: direction as SortDirection };
     },
     expected: `must be field:asc|desc with field one of ${fields.join(', ')}`,
+    schema: {
+      type: 'string',
+      pattern: `^(${fields.join('|')})(:(asc|desc))?$`,
+      description: `\`field:asc|desc\`, field one of ${fields.join(', ')} (the direction defaults to desc)`,
+    },
   };
 }
 

@@ -39,8 +39,14 @@ export const DEFAULT_TOOL_TIMEOUT_SECONDS = 30;
 export const MAX_TOOLS = 32;
 /** OpenAI's rule for function names. */
 export const TOOL_NAME_PATTERN = /^[a-zA-Z0-9_-]{1,64}$/;
-const MAX_SYSTEM_PROMPT = 100_000;
-const MAX_DESCRIPTION = 4000;
+export const MAX_SYSTEM_PROMPT = 100_000;
+export const MAX_TOOL_DESCRIPTION = 4000;
+export const MAX_MODEL_TIMEOUT_SECONDS = 900;
+export const MAX_TOOL_TIMEOUT_SECONDS = 300;
+export const MAX_URL_LENGTH = 2048;
+export const MAX_MODEL_NAME = 200;
+/** Printable ASCII without spaces. */
+export const API_KEY_PATTERN = /^[\x21-\x7e]{1,4096}$/;
 
 /** `api_key`: a string to store, null to remove the stored one, undefined when not sent (a PATCH keeps the stored one). */
 export interface CheckedOpenAiExecutor {
@@ -51,7 +57,7 @@ export interface CheckedOpenAiExecutor {
 
 type SchemaCheck = (schema: unknown, field: string) => FieldError[];
 
-const isHttpUrl = (v: unknown): v is string => typeof v === 'string' && v.length <= 2048 && /^https?:\/\//i.test(v) && URL.canParse(v);
+const isHttpUrl = (v: unknown): v is string => typeof v === 'string' && v.length <= MAX_URL_LENGTH && /^https?:\/\//i.test(v) && URL.canParse(v);
 const isObject = (v: unknown): v is Record<string, unknown> => !!v && typeof v === 'object' && !Array.isArray(v);
 const unknownFields = (v: Record<string, unknown>, known: string[], prefix: string): FieldError[] =>
   Object.keys(v).filter((k) => !known.includes(k)).map((k) => ({ field: `${prefix}.${k}`, message: 'is not a known field' }));
@@ -65,8 +71,8 @@ const intIn = (v: unknown, min: number, max: number) => Number.isInteger(v) && (
 export function checkOpenAiExecutor(v: Record<string, unknown>, checkSchema: SchemaCheck): CheckedOpenAiExecutor {
   const errors = unknownFields(v, ['type', 'base_url', 'model', 'api_key', 'system_prompt', 'temperature', 'tools', 'timeout_seconds'], 'executor');
   if (!isHttpUrl(v.base_url)) errors.push({ field: 'executor.base_url', message: 'must be an http(s) URL (e.g. https://api.openai.com/v1)' });
-  if (typeof v.model !== 'string' || v.model.length < 1 || v.model.length > 200) errors.push({ field: 'executor.model', message: 'must be a string of 1 to 200 characters' });
-  if (v.api_key !== undefined && v.api_key !== null && (typeof v.api_key !== 'string' || !/^[\x21-\x7e]{1,4096}$/.test(v.api_key))) {
+  if (typeof v.model !== 'string' || v.model.length < 1 || v.model.length > MAX_MODEL_NAME) errors.push({ field: 'executor.model', message: `must be a string of 1 to ${MAX_MODEL_NAME} characters` });
+  if (v.api_key !== undefined && v.api_key !== null && (typeof v.api_key !== 'string' || !API_KEY_PATTERN.test(v.api_key))) {
     errors.push({ field: 'executor.api_key', message: 'must be 1 to 4096 printable characters without spaces, or null to remove it' });
   }
   if (v.system_prompt != null && (typeof v.system_prompt !== 'string' || v.system_prompt.length > MAX_SYSTEM_PROMPT)) {
@@ -76,7 +82,7 @@ export function checkOpenAiExecutor(v: Record<string, unknown>, checkSchema: Sch
     errors.push({ field: 'executor.temperature', message: 'must be a number from 0 to 2, or null' });
   }
   const timeout = v.timeout_seconds ?? DEFAULT_MODEL_TIMEOUT_SECONDS;
-  if (!intIn(timeout, 1, 900)) errors.push({ field: 'executor.timeout_seconds', message: 'must be an integer from 1 to 900' });
+  if (!intIn(timeout, 1, MAX_MODEL_TIMEOUT_SECONDS)) errors.push({ field: 'executor.timeout_seconds', message: `must be an integer from 1 to ${MAX_MODEL_TIMEOUT_SECONDS}` });
   const tools = checkTools(v.tools ?? [], checkSchema, errors);
   if (errors.length) return { errors };
   return {
@@ -121,8 +127,8 @@ function checkTools(value: unknown, checkSchema: SchemaCheck, errors: FieldError
       return [];
     }
     errors.push(...unknownFields(tool, ['type', 'name', 'description', 'parameters', 'url', 'timeout_seconds'], field));
-    if (typeof tool.description !== 'string' || tool.description.length < 1 || tool.description.length > MAX_DESCRIPTION) {
-      errors.push({ field: `${field}.description`, message: `must be a string of 1 to ${MAX_DESCRIPTION} characters` });
+    if (typeof tool.description !== 'string' || tool.description.length < 1 || tool.description.length > MAX_TOOL_DESCRIPTION) {
+      errors.push({ field: `${field}.description`, message: `must be a string of 1 to ${MAX_TOOL_DESCRIPTION} characters` });
     }
     if (!isObject(tool.parameters) || tool.parameters.type !== 'object') {
       errors.push({ field: `${field}.parameters`, message: 'must be a JSON Schema with "type": "object"' });
@@ -131,7 +137,7 @@ function checkTools(value: unknown, checkSchema: SchemaCheck, errors: FieldError
     }
     if (!isHttpUrl(tool.url)) errors.push({ field: `${field}.url`, message: 'must be an http(s) URL' });
     const timeout = tool.timeout_seconds ?? DEFAULT_TOOL_TIMEOUT_SECONDS;
-    if (!intIn(timeout, 1, 300)) errors.push({ field: `${field}.timeout_seconds`, message: 'must be an integer from 1 to 300' });
+    if (!intIn(timeout, 1, MAX_TOOL_TIMEOUT_SECONDS)) errors.push({ field: `${field}.timeout_seconds`, message: `must be an integer from 1 to ${MAX_TOOL_TIMEOUT_SECONDS}` });
     if (errors.length !== before) return [];
     return [{
       type: 'http', name: tool.name as string, description: tool.description as string,

@@ -7,12 +7,13 @@ const EVENT_KINDS: readonly JobEventKind[] = ['transition', 'delivery'];
 const kindParam: QueryParser<JobEventKind> = {
   parse: (text) => (EVENT_KINDS.includes(text as JobEventKind) ? (text as JobEventKind) : undefined),
   expected: `must be one of ${EVENT_KINDS.join(', ')}`,
+  schema: { type: 'string', enum: [...EVENT_KINDS] },
 };
 
 /** The query of GET /services/agent-jobs/:id/stream. */
 export class JobStreamQueryDto {
   /** Resume after this event id (the Last-Event-ID header, when given, wins). */
-  @QueryParam(eventId) after?: number;
+  @QueryParam(eventId, { description: 'Replay the events after this event id (a Last-Event-ID header wins); all when neither is given' }) after?: number;
 }
 
 /** The query of GET /services/events/stream: a position and the filters. */

@@ -6,15 +6,16 @@ export type SessionSortField = (typeof SESSION_SORT_FIELDS)[number];
 const sessionStatus: QueryParser<'idle' | 'busy'> = {
   parse: (text) => (text === 'idle' || text === 'busy' ? text : undefined),
   expected: 'must be idle or busy',
+  schema: { type: 'string', enum: ['idle', 'busy'] },
 };
 
 /** The query of GET /services/sessions: filters, sort, and offset or cursor paging (as the job list). */
 export class ListSessionsQueryDto extends PageQueryDto {
   @QueryParam(anyText) agent_type?: string;
   @QueryParam(sessionStatus) status?: 'idle' | 'busy';
-  @QueryParam(sortParam(SESSION_SORT_FIELDS)) sort: ListSort<SessionSortField> = { field: 'created_at', direction: 'desc' };
+  @QueryParam(sortParam(SESSION_SORT_FIELDS), { default: 'created_at:desc' }) sort: ListSort<SessionSortField> = { field: 'created_at', direction: 'desc' };
   /** Checked by sessionListCursors.open, where the org is known (empty: none). */
-  @QueryParam(anyText) cursor?: string;
+  @QueryParam(anyText, { description: "The previous page's meta.next_cursor (keyset paging; not with offset)" }) cursor?: string;
 }
 
 /** Cursors of the session list: signed for the org, valid with their sort only. */
