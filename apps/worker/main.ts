@@ -1,14 +1,13 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { loadConfig } from '@app/common';
-import { logLevels } from './log-levels';
+import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { WorkerModule } from './worker.module';
 
-/** A worker process: no HTTP server, only Bull processors and the reconciler. */
+/** A worker process: no HTTP API, only Bull processors and the reconciler (and GET /metrics on METRICS_PORT). */
 async function main() {
-  const config = loadConfig();
-  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(), { logger: logLevels(config.LOG_LEVEL) });
+  const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(), { bufferLogs: true });
+  app.useLogger(app.get(PinoNestLogger));
   app.enableShutdownHooks();
   new Logger('Main').log(`Agent Jobs worker running (process ${process.pid})`);
 }

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthCoreModule } from '@app/auth';
 import { SignedCursors } from '@app/common';
+import { MetricsModule } from '@app/common/metrics';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
 import { JobsReportAgent } from './builtins/jobs-report.agent';
@@ -26,7 +27,7 @@ const services = [
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
-  imports: [AuthCoreModule, JobTypesModule, ChannelsModule, JobRecordSqlModule],
+  imports: [AuthCoreModule, JobTypesModule, ChannelsModule, JobRecordSqlModule, MetricsModule],
   providers: [...services, SignedCursors, JobsReportAgent, JobTools, JobsJobTypeWiring],
   exports: [...services, AuthCoreModule],
 })

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '@app/common/metrics';
 import { DeliveriesQueryService } from './delivery/deliveries-query.service';
 import { DeliveriesRepository } from './delivery/deliveries.repository';
 import { DeliveryAttemptsService } from './delivery/delivery-attempts.service';
@@ -16,5 +17,5 @@ const services = [
  * Observers: job events to webhooks (callback_url, observers, a parent's observers), signed
  * with the org's secret, retried, logged. OrgWebhookSecrets is exported for webhook channels.
  */
-@Module({ providers: services, exports: services })
+@Module({ imports: [MetricsModule], providers: services, exports: services })
 export class ObserversModule {}

@@ -1,0 +1,48 @@
+import type { LoggerService } from '@nestjs/common';
+import { Logger as NestPinoLogger, PinoLogger } from 'nestjs-pino';
+import pino, { DestinationStream, Logger, LoggerOptions } from 'pino';
+import pretty from 'pino-pretty';
+import type { AppConfig } from '../config';
+import { currentLogContext } from './log-context';
+import { maskingStream, REDACTED } from './secret-mask';
+
+/** LOG_LEVEL (Nest's names) as pino levels. */
+export const PINO_LEVELS = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' } as const;
+
+/**
+ * Fields that hold a credential wherever an object is logged: request headers (we never log
+ * them, a log call might), and the secrets' own names one level down.
+ */
+export const REDACT_PATHS = [
+  'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie',
+  'authorization', '*.authorization', 'api_key', '*.api_key', 'signing_secret', '*.signing_secret', 'bot_token', '*.bot_token',
+  'token', '*.token', 'secret', '*.secret', 'password', '*.password',
+];
+
+/**
+ * The process' pino logger: LOG_LEVEL, LOG_FORMAT (json: one object per line, level as its
+ * name; pretty: for a human), the log context's ids on every line (mixin; a field passed to
+ * the call wins), `redact` paths, and every line masked for secret shapes on its way out.
+ * JSON goes to stdout asynchronously (flushed at exit and at shutdown), so a slow stdout
+ * never stalls a request.
+ */
+export function createRootLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>, destination?: DestinationStream): Logger {
+  const json = config.LOG_FORMAT === 'json';
+  const options: LoggerOptions = {
+    level: PINO_LEVELS[config.LOG_LEVEL],
+    messageKey: 'msg',
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: json ? { level: (label) => ({ level: label }) } : {},
+    // A copy: pino merges the call's fields into what the mixin returns.
+    mixin: () => ({ ...currentLogContext() }),
+    redact: { paths: REDACT_PATHS, censor: REDACTED },
+  };
+  const out = destination
+    ?? (json ? pino.destination({ dest: 1, sync: false }) : pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
+  return pino(options, maskingStream(out));
+}
+
+/** Nest's LoggerService on a root logger, for a process that builds no Nest app (the primary of API_PROCESSES > 1). */
+export function standaloneNestLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>): LoggerService {
+  return new NestPinoLogger(new PinoLogger({ pinoHttp: { logger: createRootLogger(config) } }), {});
+}
