@@ -12,9 +12,10 @@ import { createApp } from './create-app';
  */
 async function main() {
   const config = loadConfig();
+  // Lines logged before the app exists (config warnings) are JSON lines too.
+  Logger.overrideLogger(standaloneNestLogger(config));
   const withWorkerFlag = process.argv.includes('--with-worker');
   if (config.API_PROCESSES > 1 && cluster.isPrimary) {
-    Logger.overrideLogger(standaloneNestLogger(config));
     superviseApiProcesses(config, withWorkerFlag);
     return;
   }

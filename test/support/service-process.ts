@@ -12,6 +12,8 @@ export interface ServiceProcess {
   url: string;
   /** What the process wrote on stderr, for failure messages. */
   stderr(): string;
+  /** What it wrote on stdout (its log lines). */
+  stdout(): string;
   /** SIGKILL, as a crash: no shutdown hook runs. Resolves once it has exited. */
   kill(): Promise<void>;
   /** SIGTERM and wait for the exit (SIGKILL after 15 s). */
@@ -25,17 +27,19 @@ const freePort = () => new Promise<number>((resolve) => {
   });
 });
 
-function spawnService(entry: 'api' | 'worker', env: NodeJS.ProcessEnv, url: string): ServiceProcess {
-  const child = spawn(process.execPath, [join(DIST, entry, 'main.js')], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+function spawnService(entry: 'api' | 'worker', env: NodeJS.ProcessEnv, url: string, args: string[] = []): ServiceProcess {
+  const child = spawn(process.execPath, [join(DIST, entry, 'main.js'), ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
+  let stdout = '';
   child.stderr!.on('data', (d) => { stderr += d; });
+  child.stdout!.on('data', (d) => { stdout += d; });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const signal = async (sig: NodeJS.Signals) => {
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await exited;
   };
   return {
-    child, url, stderr: () => stderr,
+    child, url, stderr: () => stderr, stdout: () => stdout,
     kill: () => signal('SIGKILL'),
     stop: async () => {
       const hard = setTimeout(() => child.kill('SIGKILL'), 15_000);
@@ -46,13 +50,13 @@ function spawnService(entry: 'api' | 'worker', env: NodeJS.ProcessEnv, url: stri
 }
 
 /**
- * Another API process (`node dist/apps/api/main.js`, no worker) on `env`: pass the test app's
- * env to share its database and queue prefix. Resolves once it answers /health.
+ * Another API process (`node dist/apps/api/main.js`, no worker unless `withWorker`: `npm start`)
+ * on `env`: pass the test app's env to share its database and queue prefix. Resolves once it answers /health.
  */
-export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
+export async function startApiProcess(env: NodeJS.ProcessEnv, opts: { withWorker?: boolean } = {}): Promise<ServiceProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const api = spawnService('api', { ...env, PORT: String(port), PUBLIC_URL: url }, url);
+  const api = spawnService('api', { ...env, PORT: String(port), PUBLIC_URL: url }, url, opts.withWorker ? ['--with-worker'] : []);
   await eventually(async () => {
     if (api.child.exitCode !== null) throw new Error(`the API process exited: ${api.stderr()}`);
     return (await fetch(`${url}/health`).then((r) => r.status, () => 0)) === 200;

@@ -1,4 +1,4 @@
-import { Inject, Module, OnApplicationShutdown, RequestMethod } from '@nestjs/common';
+import { Inject, Module, OnApplicationShutdown } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { LoggerModule } from 'nestjs-pino';
 import type { Logger } from 'pino';
@@ -24,8 +24,9 @@ class RootLoggerModule implements OnApplicationShutdown {
  * Logging of the API and the worker: nestjs-pino's Logger (what `new Logger(...)` of
  * @nestjs/common writes through once the app uses it) on the root logger, the request
  * middleware (ids, access lines) and the interceptor that adds the org to a request's context.
- * nestjs-pino's own request middleware is left out (`useExisting`): RequestLogging runs
- * first of all, before the body parser, so that even a 413 has its id.
+ * nestjs-pino's request middleware is left out (`useExisting`, no routes): RequestLogging runs
+ * first of all, before the body parser, so that even a 413 has its id, and the ids reach
+ * every line through the log context rather than through a request's child logger.
  */
 @Module({
   imports: [
@@ -33,7 +34,7 @@ class RootLoggerModule implements OnApplicationShutdown {
     LoggerModule.forRootAsync({
       imports: [RootLoggerModule],
       inject: [ROOT_LOGGER],
-      useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [{ path: '{*splat}', method: RequestMethod.ALL }] }),
+      useFactory: (root: Logger) => ({ pinoHttp: { logger: root }, useExisting: true, forRoutes: [] }),
     }),
   ],
   providers: [RequestLogging, { provide: APP_INTERCEPTOR, useClass: LogContextInterceptor }],

@@ -20,7 +20,24 @@ export const REDACT_PATHS = [
 ];
 
 /**
- * The process' pino logger: LOG_LEVEL, LOG_FORMAT (json: one object per line, level as its
+ * One destination per process and format: loggers writing to stdout through buffers of their
+ * own could interleave parts of lines; through one, every line goes out whole.
+ */
+const outputs = new Map<AppConfig['LOG_FORMAT'], DestinationStream>();
+
+function processOutput(format: AppConfig['LOG_FORMAT']): DestinationStream {
+  let out = outputs.get(format);
+  if (!out) {
+    out = format === 'json'
+      ? pino.destination({ dest: 1, sync: false })
+      : pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
+    outputs.set(format, out);
+  }
+  return out;
+}
+
+/**
+ * A pino logger of the process: LOG_LEVEL, LOG_FORMAT (json: one object per line, level as its
  * name; pretty: for a human), the log context's ids on every line (mixin; a field passed to
  * the call wins), `redact` paths, and every line masked for secret shapes on its way out.
  * JSON goes to stdout asynchronously (flushed at exit and at shutdown), so a slow stdout
@@ -37,9 +54,7 @@ export function createRootLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORM
     mixin: () => ({ ...currentLogContext() }),
     redact: { paths: REDACT_PATHS, censor: REDACTED },
   };
-  const out = destination
-    ?? (json ? pino.destination({ dest: 1, sync: false }) : pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true }));
-  return pino(options, maskingStream(out));
+  return pino(options, maskingStream(destination ?? processOutput(config.LOG_FORMAT)));
 }
 
 /** Nest's LoggerService on a root logger, for a process that builds no Nest app (the primary of API_PROCESSES > 1). */

@@ -65,6 +65,7 @@ export class TaskRunnerService {
       ended = await this.onAbort(job, task, controller.signal.reason);
     } finally {
       stop(executor, ended);
+      this.logger.log(`task ${task.kind} #${task.attempt}: ${ended} (${executor} executor)`);
       clearTimeout(deadlineTimer);
       this.inFlight.end(job.id, task.id);
     }
