@@ -54,9 +54,11 @@ export class RequestLogging {
     return pinoHttp({
       logger: root,
       genReqId: (req) => (req as { id?: string }).id ?? randomUUID(),
+      // The raw objects, not pino's copies of them (headers included): only these fields are logged.
+      wrapSerializers: false,
       serializers: {
-        req: (r: { method: string; url: string }) => ({ method: r.method, url: r.url }),
-        res: (r: { statusCode: number }) => ({ status_code: r.statusCode }),
+        req: (r: Request) => ({ method: r.method, url: r.originalUrl ?? r.url }),
+        res: (r: ServerResponse) => ({ status_code: r.statusCode }),
       },
       customAttributeKeys: { responseTime: 'response_time_ms' },
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),

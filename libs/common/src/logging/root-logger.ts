@@ -10,13 +10,13 @@ import { maskingStream, REDACTED } from './secret-mask';
 export const PINO_LEVELS = { error: 'error', warn: 'warn', log: 'info', debug: 'debug', verbose: 'trace' } as const;
 
 /**
- * Fields that hold a credential wherever an object is logged: request headers (we never log
- * them, a log call might), and the secrets' own names one level down.
+ * Fields that hold a credential when an object is logged: request headers (we never log them,
+ * a log call might) and the secrets' own names. No wildcard paths: they made every line cost
+ * twice as much; a secret deeper down is still caught by its shape (maskSecrets).
  */
 export const REDACT_PATHS = [
   'req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie',
-  'authorization', '*.authorization', 'api_key', '*.api_key', 'signing_secret', '*.signing_secret', 'bot_token', '*.bot_token',
-  'token', '*.token', 'secret', '*.secret', 'password', '*.password',
+  'authorization', 'api_key', 'signing_secret', 'bot_token', 'token', 'secret', 'password',
 ];
 
 /**

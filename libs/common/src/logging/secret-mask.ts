@@ -16,7 +16,11 @@ const SHAPES: Array<[RegExp, string]> = [
   [/([?&](?:token|access_token|api_key|apikey|key|secret|signature|sig|password)=)[^&\s"\\#]+/gi, `$1${REDACTED}`],
 ];
 
+/** Whether a line may hold one of SHAPES at all: most lines hold none, and this one test is cheap. */
+const MAYBE_SECRET = /eyJ|whsec_|xox[a-z]-|sk-|Bearer |Basic |:\/\/[^\s/"@]+@|[?&](?:token|access_token|api_key|apikey|key|secret|signature|sig|password)=/i;
+
 export function maskSecrets(text: string): string {
+  if (!MAYBE_SECRET.test(text)) return text;
   let out = text;
   for (const [shape, replacement] of SHAPES) out = out.replace(shape, replacement);
   return out;
