@@ -5,8 +5,9 @@
  * both. Prints create p99 and the API process' CPU per request of each, and how much more
  * CPU a request costs with them on (target: at most 10 % more).
  */
-import { BenchOptions, httpRequest, jobBody, keepAliveAgent, ORG, throwawayDatabase, withApiOnly, flagInt } from './harness';
+import { BenchOptions, flagInt, httpRequest, jobBody, keepAliveAgent, ORG, readProbe, throwawayDatabase, withApiOnly } from './harness';
 import { measuredWindow } from './create-latency';
+import { printProbe } from './profile-summary';
 import { heading, note, printLatency, record, summarize } from './stats';
 
 const DB = throwawayDatabase('middleware');
@@ -37,7 +38,7 @@ interface Variant {
 export async function middlewareCost(opts: BenchOptions): Promise<void> {
   const perSecond = flagInt(opts, 'rate', 300);
   const seconds = flagInt(opts, 'seconds', 10);
-  const rounds = flagInt(opts, 'rounds', 2);
+  const rounds = flagInt(opts, 'rounds', 3);
   const names = (opts.flags.switches ?? Object.keys(MIDDLEWARE_SWITCHES).join(',')).split(',').map((s) => s.trim());
   const unknown = names.filter((n) => !MIDDLEWARE_SWITCHES[n]);
   if (unknown.length) throw new Error(`--switches: unknown ${unknown.join(', ')} (one of ${Object.keys(MIDDLEWARE_SWITCHES).join(', ')})`);
@@ -61,6 +62,7 @@ export async function middlewareCost(opts: BenchOptions): Promise<void> {
         v.cpuSeconds += r.cpuSeconds;
         v.requests += r.latencies.length;
         v.created += r.statuses.get(201) ?? 0;
+        if (opts.profile) printProbe('api', await readProbe(api), r.statuses.get(201) ?? 0, 'request');
         agent.destroy();
       }, envOf(state));
     }

@@ -12,7 +12,7 @@
  * --ceiling-n 20000 (e2e), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
  * --stream-jobs 100 --lead-ms 20000 (streams),
- * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns), --rate 300 --seconds 10 --rounds 2 --switches metrics,logs (middleware).
+ * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns), --rate 300 --seconds 10 --rounds 3 --switches metrics,logs (middleware).
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
  */
 import os from 'node:os';
@@ -44,7 +44,7 @@ const SCENARIOS: Record<string, Scenario> = {
   streams: { run: streamFanout, limitMs: () => 5 * 60_000 },
   turns: { run: turnsBench, limitMs: () => 3 * 60_000 },
   // Each run: API start (a few s) + 3 s warm-up + the window, twice per round.
-  middleware: { run: middlewareCost, limitMs: (o) => (2 * flagInt(o, 'rounds', 2) * (flagInt(o, 'seconds', 10) + 30) + 60) * 1000 },
+  middleware: { run: middlewareCost, limitMs: (o) => (2 * flagInt(o, 'rounds', 3) * (flagInt(o, 'seconds', 10) + 30) + 60) * 1000 },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
 };
 

@@ -68,13 +68,15 @@ describe('API_PROCESSES', () => {
     const port = await new Promise<number>((resolve) => taken.listen(0, () => resolve((taken.address() as { port: number }).port)));
     const run = spawn(process.execPath, [MAIN], {
       env: { ...process.env, ...testEnv(db, { PORT: String(port), API_PROCESSES: '2' }) },
-      stdio: ['ignore', 'ignore', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let err = '';
-    run.stderr!.on('data', (d) => { err += d; });
+    // The supervisor's log lines are JSON on stdout; a process' boot error is on stderr.
+    let output = '';
+    run.stdout!.on('data', (d) => { output += d; });
+    run.stderr!.on('data', (d) => { output += d; });
     const code = await new Promise<number | null>((resolve) => run.once('exit', (c) => resolve(c)));
     taken.close();
     expect(code).toBe(1);
-    expect(err).toMatch(/failed to start/);
+    expect(output).toMatch(/"level":"error".*failed to start/);
   }, 60_000);
 });
