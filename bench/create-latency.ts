@@ -82,7 +82,7 @@ export interface MeasuredWindow {
  * A 3 s warm-up at the rate (JIT, pool connections, caches), then the measured window, with
  * the API's probe window and CPU seconds around it; prints what was sent and the CPU per unit.
  */
-export async function measuredWindow(api: Service, w: MeasuredWindow): Promise<PacedResult> {
+export async function measuredWindow(api: Service, w: MeasuredWindow): Promise<PacedResult & { cpuSeconds: number }> {
   const { perSecond, seconds, fire, unit, units } = w;
   await paced(perSecond, 3, fire);
   w.onStart?.();
@@ -93,7 +93,7 @@ export async function measuredWindow(api: Service, w: MeasuredWindow): Promise<P
   api.probe();
   note(`sent ${r.latencies.length + r.errors} in ${(r.elapsedMs / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(r.statuses))}; errors ${r.errors}`);
   note(`API process CPU: ${((100 * cpu) / (r.elapsedMs / 1000)).toFixed(0)}% of a core = ${((1000 * cpu) / Math.max(1, units(r))).toFixed(2)} ms CPU per ${unit}`);
-  return r;
+  return { ...r, cpuSeconds: cpu };
 }
 
 export async function createLatency(opts: BenchOptions): Promise<void> {

@@ -382,10 +382,11 @@ export async function startService(kind: ServiceKind, env: NodeJS.ProcessEnv, op
  */
 export async function withApiOnly(
   scenario: string, database: string, opts: BenchOptions, run: (s: { api: Service; port: number; token: string }) => Promise<void>,
+  extraEnv: Record<string, string> = {},
 ): Promise<void> {
   const prefix = queuePrefix(scenario);
   const port = await freePort();
-  const env = { ...serviceEnv(database, prefix, port), ...apiProcessesEnv(opts) };
+  const env = { ...serviceEnv(database, prefix, port, extraEnv), ...apiProcessesEnv(opts) };
   let api: Service | undefined;
   await dropDatabase(database);
   try {

@@ -2,7 +2,7 @@
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
  *   npm run bench                          # the default scenarios (all but soak)
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | streams | turns | soak (comma-separated works)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | streams | turns | middleware | soak (comma-separated works)
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
@@ -12,7 +12,7 @@
  * --ceiling-n 20000 (e2e), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
  * --stream-jobs 100 --lead-ms 20000 (streams),
- * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns).
+ * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns), --rate 300 --seconds 10 --rounds 3 --switches metrics,logs (middleware).
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
  */
 import os from 'node:os';
@@ -22,6 +22,7 @@ import {
 import { createLatency } from './create-latency';
 import { e2eThroughput } from './e2e-throughput';
 import { listAtScale } from './list-at-scale';
+import { middlewareCost } from './middleware-cost';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
 import { streamFanout } from './stream-fanout';
@@ -42,6 +43,8 @@ const SCENARIOS: Record<string, Scenario> = {
   e2e: { run: e2eThroughput, limitMs: () => 20 * 60_000 },
   streams: { run: streamFanout, limitMs: () => 5 * 60_000 },
   turns: { run: turnsBench, limitMs: () => 3 * 60_000 },
+  // Each run: API start (a few s) + 3 s warm-up + the window, twice per round.
+  middleware: { run: middlewareCost, limitMs: (o) => (2 * flagInt(o, 'rounds', 3) * (flagInt(o, 'seconds', 10) + 30) + 60) * 1000 },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
 };
 

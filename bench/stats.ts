@@ -54,7 +54,7 @@ export interface Figure {
   scenario: string;
   name: string;
   value: number;
-  unit: 'ms' | 'jobs/s' | 'ops/s' | 'KB';
+  unit: 'ms' | 'jobs/s' | 'ops/s' | 'KB' | '%';
   target?: { op: '<=' | '>='; value: number };
   note?: string;
 }
@@ -74,6 +74,7 @@ export function verdict(f: Figure): string {
 const fmt = (v: number, unit: Figure['unit']) => {
   if (unit === 'ms') return ms(v);
   if (unit === 'KB') return Number.isFinite(v) ? `${v.toFixed(1)} KB` : 'n/a';
+  if (unit === '%') return Number.isFinite(v) ? `${v.toFixed(1)} %` : 'n/a';
   return rate(v, ` ${unit}`);
 };
 

@@ -1,5 +1,8 @@
 import cluster, { Worker } from 'node:cluster';
 import { Logger } from '@nestjs/common';
+import { AggregatorRegistry } from 'prom-client';
+import type { AppConfig } from '@app/common';
+import { MetricsHttpServer } from '@app/common/metrics';
 
 const RESTART_DELAY_MS = 1000;
 /** Marks the process that also runs the worker part of `npm start`. */
@@ -12,10 +15,20 @@ const WITH_WORKER_ENV = 'AGENT_JOBS_CLUSTER_WITH_WORKER';
  * process that dies after it served is started again; one that dies before it listens (bad
  * config, database down) takes the primary down with it, as a single process would, so the
  * orchestrator sees the failure instead of a restart loop. SIGTERM/SIGINT are passed on and
- * the primary exits when every process has shut down gracefully.
+ * the primary exits when every process has shut down gracefully. With METRICS_PORT set, the
+ * primary serves GET /metrics there: the sum of its processes' series (prom-client's cluster aggregation).
  */
-export function superviseApiProcesses(count: number, withWorker: boolean): void {
+export function superviseApiProcesses(config: AppConfig, withWorker: boolean): void {
+  const count = config.API_PROCESSES;
   const logger = new Logger('ApiProcesses');
+  if (config.METRICS_PORT !== undefined) {
+    const aggregate = new AggregatorRegistry();
+    const server = new MetricsHttpServer({ contentType: aggregate.contentType, render: () => aggregate.clusterMetrics() }, config.METRICS_TOKEN);
+    server.listen(config.METRICS_PORT).then(
+      (port) => logger.log(`metrics of all ${count} API processes on :${port}/metrics`),
+      (err: Error) => logger.error(`metrics server on :${config.METRICS_PORT} failed: ${err.message}`),
+    );
+  }
   let stopping = false;
   const roles = new Map<Worker, boolean>();
   const listened = new Set<Worker>();

@@ -2,6 +2,8 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { AuthHttpModule } from '@app/auth';
 import { AppConfigModule } from '@app/common';
+import { LoggingModule } from '@app/common/logging';
+import { MetricsModule } from '@app/common/metrics';
 import { OutboundModule } from '@app/common/outbound.module';
 import { DatabaseModule } from '@app/database';
 import { JobsHttpModule } from '@app/jobs';
@@ -13,6 +15,7 @@ import { SchedulesHttpModule } from '@app/schedules';
 import { SessionsHttpModule } from '@app/sessions';
 import { WorkerFeaturesModule } from '../worker/worker-features.module';
 import { HealthController } from './health.controller';
+import { MetricsController } from './metrics.controller';
 
 export interface ApiModuleOptions {
   env?: NodeJS.ProcessEnv;
@@ -27,6 +30,8 @@ export class ApiModule {
       module: ApiModule,
       imports: [
         AppConfigModule.forRoot(options.env),
+        LoggingModule,
+        MetricsModule,
         DatabaseModule,
         QueueModule,
         OutboundModule,
@@ -40,7 +45,7 @@ export class ApiModule {
         SessionsHttpModule,
         ...(options.withWorker ? [WorkerFeaturesModule] : []),
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
     };
   }
 }

@@ -5,12 +5,15 @@ import { json } from 'express';
 import { DomainError, KnownQueryParamsInterceptor, ProblemDetailsFilter, sendProblem, strictValidationPipe, toProblem } from '@app/common';
 import { ApiModule, ApiModuleOptions } from './api.module';
 import { mountApiDocs } from './api-docs';
+import { installObservability } from './observability';
 
 export const BODY_LIMIT = '1mb';
 
 /** Builds the HTTP app exactly as production runs it; tests use this too. */
 export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[] | LoggerService | false } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create(ApiModule.forRoot(options), { bodyParser: false, logger: options.logger ?? ['error', 'warn', 'log'] });
+  // Without a logger of the caller's, lines are held until pino takes over (installObservability).
+  const app = await NestFactory.create(ApiModule.forRoot(options), { bodyParser: false, ...(options.logger === undefined ? { bufferLogs: true } : { logger: options.logger }) });
+  installObservability(app, options.logger === undefined);
   // No id of ours holds a NUL byte, and Postgres cannot even compare one: such a path names nothing.
   app.use((req: Request, res: Response, next: NextFunction) => {
     if (!/%00/.test(req.path)) return next();

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import cluster from 'node:cluster';
 import { Logger } from '@nestjs/common';
 import { loadConfig } from '@app/common';
-import { logLevels } from '../worker/log-levels';
+import { standaloneNestLogger } from '@app/common/logging';
 import { clusterChildRunsWorker, superviseApiProcesses } from './api-processes';
 import { createApp } from './create-app';
 
@@ -12,13 +12,15 @@ import { createApp } from './create-app';
  */
 async function main() {
   const config = loadConfig();
+  // Lines logged before the app exists (config warnings) are JSON lines too.
+  Logger.overrideLogger(standaloneNestLogger(config));
   const withWorkerFlag = process.argv.includes('--with-worker');
   if (config.API_PROCESSES > 1 && cluster.isPrimary) {
-    superviseApiProcesses(config.API_PROCESSES, withWorkerFlag);
+    superviseApiProcesses(config, withWorkerFlag);
     return;
   }
   const withWorker = clusterChildRunsWorker() ?? withWorkerFlag;
-  const app = await createApp({ withWorker, logger: logLevels(config.LOG_LEVEL) });
+  const app = await createApp({ withWorker });
   await app.listen(config.PORT);
   new Logger('Main').log(`Agent Jobs API listening on :${config.PORT}${withWorker ? ' (with worker)' : ''}${cluster.isPrimary ? '' : ` (process ${process.pid})`}`);
 }

@@ -61,6 +61,7 @@ describe('API_PROCESSES', () => {
     const code = await run.finished();
     await new Promise((resolve) => taken.close(resolve));
     expect(code).toBe(1);
-    expect(run.stderr).toMatch(/failed to start/);
+    // The supervisor's log lines are JSON on stdout; a process' boot error is on stderr.
+    expect(run.output).toMatch(/"level":"error".*failed to start/);
   }, 60_000);
 });

@@ -118,13 +118,13 @@ export const startWorkerProcess = (env: NodeJS.ProcessEnv): Child => Child.node(
 export type ApiProcess = Child & { readonly url: string };
 
 /**
- * Another API process (`node dist/apps/api/main.js`, no worker) on `env`: pass the test app's
- * env to share its database and queue prefix. Resolves once it answers /health.
+ * Another API process (`node dist/apps/api/main.js`, no worker unless `withWorker`: `npm start`)
+ * on `env`: pass the test app's env to share its database and queue prefix. Resolves once it answers /health.
  */
-export async function startApiProcess(env: NodeJS.ProcessEnv): Promise<ApiProcess> {
+export async function startApiProcess(env: NodeJS.ProcessEnv, opts: { withWorker?: boolean } = {}): Promise<ApiProcess> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const api = Object.assign(Child.node(API_MAIN, [], { ...env, PORT: String(port), PUBLIC_URL: url }), { url });
+  const api = Object.assign(Child.node(API_MAIN, opts.withWorker ? ['--with-worker'] : [], { ...env, PORT: String(port), PUBLIC_URL: url }), { url });
   await eventually(async () => {
     if (!api.running) throw new Error(`the API process exited: ${api.stderr}`);
     return (await fetch(`${url}/health`).then((r) => r.status, () => 0)) === 200;

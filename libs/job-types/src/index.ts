@@ -12,7 +12,6 @@ export * from './job-types-http.module';
 export * from './job-types.service';
 export * from './json-schemas';
 export * from './secrets/job-type-secrets';
-export * from './openai/model-usage-meter';
 export * from './openai/openai-executor';
 export * from './openai/openai-runner';
 export * from './openai/tool-registry';

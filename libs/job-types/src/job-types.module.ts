@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MetricsModule } from '@app/common/metrics';
 import { AgentExecutor } from './agents/agent-executor';
 import { HttpAgentClient } from './agents/http-agent.client';
 import { HttpTurnRunner } from './agents/http-turn.runner';
@@ -10,18 +11,17 @@ import { JobTypeUsage } from './job-type-usage';
 import { JobTypesRepository } from './job-types.repository';
 import { JobTypesService } from './job-types.service';
 import { JsonSchemas } from './json-schemas';
-import { ModelUsageMeter } from './openai/model-usage-meter';
 import { OpenAiRunner } from './openai/openai-runner';
 import { ToolRegistry } from './openai/tool-registry';
 import { RecentJobTypes } from './recent-job-types';
 import { JobTypeSecrets } from './secrets/job-type-secrets';
 
 @Module({
-  imports: [TypeOrmModule.forFeature([JobTypeEntity])],
+  imports: [TypeOrmModule.forFeature([JobTypeEntity]), MetricsModule],
   providers: [
     JobTypesService, JobTypesRepository, JsonSchemas, BuiltinRegistry, EchoAgent, RecentJobTypes, JobTypeSecrets, JobTypeUsage,
-    HttpAgentClient, HttpTurnRunner, AgentExecutor, OpenAiRunner, ToolRegistry, ModelUsageMeter,
+    HttpAgentClient, HttpTurnRunner, AgentExecutor, OpenAiRunner, ToolRegistry,
   ],
-  exports: [JobTypesService, JsonSchemas, BuiltinRegistry, JobTypeSecrets, JobTypeUsage, AgentExecutor, OpenAiRunner, ToolRegistry, ModelUsageMeter],
+  exports: [JobTypesService, JsonSchemas, BuiltinRegistry, JobTypeSecrets, JobTypeUsage, AgentExecutor, OpenAiRunner, ToolRegistry],
 })
 export class JobTypesModule {}

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { conflict, forbidden, notFound } from '@app/common';
+import { MetricsService } from '@app/common/metrics';
 import { JobAbortBus, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from './job-transitions.repository';
 
@@ -10,6 +11,7 @@ export class JobCancelService {
     private readonly transitions: JobTransitionsRepository,
     private readonly queue: TaskQueue,
     private readonly aborts: JobAbortBus,
+    private readonly metrics: MetricsService,
   ) {}
 
   async cancel(orgId: string, jobId: string, reason: string | null, actor: string): Promise<void> {
@@ -22,6 +24,7 @@ export class JobCancelService {
     // Queued tasks are dropped; a task already on a worker gets its agent call aborted.
     // Should this process die here, the workers' claim finds the jobs CANCELED and skips them.
     for (const job of outcome.jobs) {
+      this.metrics.jobFinished('CANCELED', job.jobTypeId);
       await Promise.all(job.taskIds.map((id) => this.queue.remove(id)));
       if (job.previousStatus === 'RUNNING') await this.aborts.publish(job.id, 'canceled');
     }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { MetricsService } from '@app/common/metrics';
 import { EventsPing } from '@app/queue';
 import type { JobStatus } from './job-status';
 import { NOBODY_LISTENS } from './nobody-listens.sql';
@@ -25,7 +26,7 @@ export const CANCEL_SQL = `WITH RECURSIVE tree AS (
     UNION ALL
     SELECT c.id, tree.depth + 1 FROM jobs c JOIN tree ON c.parent_job_id = tree.id WHERE tree.depth < 50
   ), job AS (
-    SELECT j.id, j.org_id, j.status, tree.depth, ${NOBODY_LISTENS} AS quiet
+    SELECT j.id, j.org_id, j.status, j.job_type_id, tree.depth, ${NOBODY_LISTENS} AS quiet
     FROM jobs j JOIN tree ON tree.id = j.id
     WHERE j.id = ANY (ARRAY(SELECT id FROM tree))
     ORDER BY j.id FOR UPDATE OF j
@@ -48,7 +49,7 @@ export const CANCEL_SQL = `WITH RECURSIVE tree AS (
   )
   SELECT root.org_id, root.status AS previous_status,
          coalesce((SELECT json_agg(json_build_object(
-           'id', job.id, 'previous_status', job.status,
+           'id', job.id, 'previous_status', job.status, 'job_type_id', job.job_type_id,
            'task_ids', coalesce((SELECT json_agg(tk.id) FROM tk WHERE tk.job_id = job.id), '[]'::json)))
            FROM job JOIN upd ON upd.id = job.id), '[]'::json) AS canceled_jobs
   FROM root`;
@@ -61,7 +62,7 @@ const timeoutSql = (due: string) => `WITH due AS (
            error = jsonb_build_object('code', 'TIMEOUT', 'message',
              'The job did not complete within max_time_to_complete (' || (j.config->>'max_time_to_complete') || ' s)')
     FROM due WHERE j.id = due.id
-    RETURNING j.id, j.org_id, j.error, ${NOBODY_LISTENS} AS quiet
+    RETURNING j.id, j.org_id, j.job_type_id, j.error, ${NOBODY_LISTENS} AS quiet
   ), tk AS (
     UPDATE tasks t SET status = CASE WHEN t.status = 'RUNNING' THEN 'FAILED' ELSE 'CANCELED' END,
            error = CASE WHEN t.status = 'RUNNING' THEN upd.error ELSE t.error END,
@@ -71,7 +72,7 @@ const timeoutSql = (due: string) => `WITH due AS (
     INSERT INTO job_events (job_id, org_id, from_status, to_status, actor, reason, dispatched)
     SELECT id, org_id, 'RUNNING', 'FAILED', 'system', 'TIMEOUT: max_time_to_complete exceeded', quiet FROM upd
   )
-  SELECT id FROM upd`;
+  SELECT id, job_type_id FROM upd`;
 
 /** The reconciler's: RUNNING jobs past their deadline, earliest first ($1 at most), along jobs_running_deadline_idx. */
 export const TIMEOUT_DUE_SQL = timeoutSql(
@@ -90,7 +91,7 @@ export const TIMEOUT_ONE_SQL = timeoutSql(
  */
 @Injectable()
 export class JobTransitionsRepository {
-  constructor(private readonly db: DataSource, private readonly events: EventsPing) {}
+  constructor(private readonly db: DataSource, private readonly events: EventsPing, private readonly metrics: MetricsService) {}
 
   /**
    * Cancels a job of `orgId` that is not terminal yet, and in the same statement every
@@ -108,8 +109,8 @@ export class JobTransitionsRepository {
     this.events.written();
     if (!rows.length) return { found: false as const };
     const r = rows[0];
-    const jobs = (r.canceled_jobs as Array<{ id: string; previous_status: JobStatus; task_ids: string[] }>)
-      .map((c) => ({ id: c.id, previousStatus: c.previous_status, taskIds: c.task_ids }));
+    const jobs = (r.canceled_jobs as Array<{ id: string; previous_status: JobStatus; job_type_id: string; task_ids: string[] }>)
+      .map((c) => ({ id: c.id, previousStatus: c.previous_status, jobTypeId: c.job_type_id, taskIds: c.task_ids }));
     return {
       found: true as const,
       orgId: r.org_id as string,
@@ -126,6 +127,7 @@ export class JobTransitionsRepository {
   async timeoutJobs(jobId: string | null, limit = 200): Promise<string[]> {
     const rows = jobId === null ? await this.db.query(TIMEOUT_DUE_SQL, [limit]) : await this.db.query(TIMEOUT_ONE_SQL, [jobId]);
     if (rows.length) this.events.written();
+    for (const r of rows as Array<{ job_type_id: string }>) this.metrics.jobFinished('FAILED', r.job_type_id);
     return rows.map((r: { id: string }) => r.id);
   }
 }

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { ownedOrThrow } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
 import { conflict, DomainError, FieldError, forbidden, newId, validationFailed } from '@app/common';
+import { MetricsService } from '@app/common/metrics';
 import { OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
 import { ChannelsService } from '@app/channels';
@@ -46,6 +47,7 @@ export class JobsCreateService {
     private readonly queue: TaskQueue,
     private readonly channels: ChannelsService,
     private readonly events: EventsPing,
+    private readonly metrics: MetricsService,
   ) {}
 
   async create(caller: Principal, req: CreateJobRequest): Promise<CreateJobResult> {
@@ -94,6 +96,7 @@ export class JobsCreateService {
       if (replay) return { job: replay, taskId: null, replayed: true };
       throw conflict('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is in progress; retry shortly');
     }
+    this.metrics.jobCreated(status, body.job_type_id);
     // Not awaited: the job is stored, and an add that fails or never happens (crash) is made up by the reconciler.
     void this.queue.enqueue({ org_id: caller.orgId, job_id: jobId, task_id: taskId, run_at: runAt });
     return { job: insert, taskId, replayed: false };

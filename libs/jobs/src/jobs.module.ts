@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AuthCoreModule } from '@app/auth';
 import { SignedCursors } from '@app/common';
+import { MetricsModule } from '@app/common/metrics';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
 import { JobsReportAgent } from './builtins/jobs-report.agent';
@@ -39,7 +40,7 @@ const services = [
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
-  imports: [TypeOrmModule.forFeature(JOBS_ENTITIES), AuthCoreModule, JobTypesModule, ChannelsModule, JobsPortsModule],
+  imports: [TypeOrmModule.forFeature(JOBS_ENTITIES), AuthCoreModule, JobTypesModule, ChannelsModule, JobsPortsModule, MetricsModule],
   providers: [...repositories, ...services, SignedCursors, JobsReportAgent, JobsReportRepository, JobTools, JobsJobTypeWiring],
   // Services only, and the workers' table for the heartbeat that worker apps provide: other libraries go through the services.
   exports: [...services, WorkersRepository, AuthCoreModule],

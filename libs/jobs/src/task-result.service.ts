@@ -34,7 +34,7 @@ export class TaskResultService {
         ? { status: 'follow_up' as const, result: body.result ?? null, delay_seconds: body.delay_seconds ?? 0 }
         : { status: 'completed' as const, result: body.result ?? null };
     const applied = await this.outcomes.apply(
-      { job: { id: jobId, org_id: row.org_id, config: row.config, follow_ups: row.follow_ups }, task: { id: taskId, kind: row.kind, attempt: row.attempt, claims: row.claims }, outputSchema },
+      { job: { id: jobId, org_id: row.org_id, job_type_id: row.job_type_id, config: row.config, follow_ups: row.follow_ups }, task: { id: taskId, kind: row.kind, attempt: row.attempt, claims: row.claims }, outputSchema },
       outcome,
       'agent',
     );

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
+import { MetricsModule } from '@app/common/metrics';
 import { DeliveriesQueryService } from './delivery/deliveries-query.service';
 import { DeliveriesRepository } from './delivery/deliveries.repository';
 import { DeliveryAttemptsService } from './delivery/delivery-attempts.service';
@@ -21,7 +22,7 @@ const services = [
  * The jobs and job_events it reads come through OBSERVED_JOBS, bound globally by libs/jobs.
  */
 @Module({
-  imports: [TypeOrmModule.forFeature(OBSERVERS_ENTITIES)],
+  imports: [TypeOrmModule.forFeature(OBSERVERS_ENTITIES), MetricsModule],
   providers: [...services, OrgWebhookSecretsRepository],
   exports: services,
 })

@@ -1,10 +1,12 @@
 import type { Logger } from '@nestjs/common';
 import type { Job, Queue } from 'bull';
+import { logFieldsOf, withLogContext } from '@app/common/logging';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 /**
  * Registers a Bull processor that counts the jobs it is running, so a shutdown can stop
- * taking new ones and let those in flight finish (instead of leaving them half done).
+ * taking new ones and let those in flight finish (instead of leaving them half done), and
+ * runs each in a log context with the payload's ids.
  */
 export class DrainingProcessor<T> {
   private inFlight = 0;
@@ -18,7 +20,8 @@ export class DrainingProcessor<T> {
     void this.queue.process(concurrency, async (job) => {
       this.inFlight++;
       try {
-        return await handler(job);
+        // Every line logged while the job runs names its org, job and task (those the payload has).
+        return await withLogContext(logFieldsOf(job.data as object), () => handler(job));
       } finally {
         this.inFlight--;
       }

@@ -1,6 +1,7 @@
 import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@app/common';
+import { MetricsModule } from '@app/common/metrics';
 import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from './queue-names';
 import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
 import { RECONNECT_MAX_MS, redisConnectionOptions } from './redis-connection';
@@ -10,6 +11,7 @@ import { QueueCommandConnections } from './queue-command-connections';
 import { Broadcasts } from './broadcasts';
 import { JobAbortBus } from './job-abort.bus';
 import { EventsPing } from './events-ping';
+import { QueueDepthMetrics } from './queue-depth.metrics';
 
 @Global()
 @Module({
@@ -32,8 +34,9 @@ import { EventsPing } from './events-ping';
       }),
     }),
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
+    MetricsModule,
   ],
-  providers: [QueueCommandConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueDepthMetrics, QueueCommandConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
   exports: [BullModule, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '@app/auth';
 import { SignedCursors } from '@app/common';
+import { MetricsModule } from '@app/common/metrics';
 import { JobTypesModule } from '@app/job-types';
 import { ChatService } from './chat.service';
 import { InFlightTurns } from './in-flight-turns';
@@ -11,7 +12,7 @@ import { TurnRunner } from './turn-runner';
 
 /** The session routes; turns run in the API process that took the chat request. */
 @Module({
-  imports: [AuthModule, SessionsModule, JobTypesModule],
+  imports: [AuthModule, SessionsModule, JobTypesModule, MetricsModule],
   controllers: [SessionsController],
   providers: [ChatService, TurnRunner, InFlightTurns, SessionsService, SignedCursors],
 })

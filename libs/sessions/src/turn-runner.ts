@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError } from '@app/common';
+import { addToLogContext } from '@app/common/logging';
+import { MetricsService } from '@app/common/metrics';
 import {
   AgentExecutor, JobTypeEntity, JobTypesService, mergeConfig, NO_USAGE, SessionMessage, ToolCallRecord, TurnCall, turnError, TurnOutcome,
 } from '@app/job-types';
@@ -48,9 +50,19 @@ export class TurnRunner {
     private readonly jobTypes: JobTypesService,
     private readonly agents: AgentExecutor,
     private readonly inFlight: InFlightTurns,
+    private readonly metrics: MetricsService,
   ) {}
 
+  /** Runs the turn; the rest of its request logs with its session_id, and its end is counted. */
   async run(turn: StartedTurn, onToolCall?: (call: ToolCallRecord) => void): Promise<TurnView> {
+    addToLogContext({ session_id: turn.sessionId });
+    const stop = this.metrics.sessionTurnTimer();
+    const view = await this.execute(turn, onToolCall);
+    stop(view.status);
+    return view;
+  }
+
+  private async execute(turn: StartedTurn, onToolCall?: (call: ToolCallRecord) => void): Promise<TurnView> {
     const { controller } = turn;
     const leaseMs = this.config.SESSION_TURN_LEASE_MS;
     const lease = setInterval(() => void this.repo.renewLease(turn.orgId, turn.turnId, leaseMs).catch(() => undefined), Math.floor(leaseMs / 3));

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MetricsModule } from '@app/common/metrics';
 import { ObserversModule, OrgWebhookSecrets } from '@app/observers';
 import { ChannelsModule } from '../channels.module';
 import { SlackDeliverer } from '../slack/slack-deliverer';
@@ -13,7 +14,7 @@ import { ChannelPostsReconciler } from './channel-posts.reconciler';
  * outbox's writes on the job (JOB_RECORD_SQL) are bound globally by libs/jobs, which owns those tables.
  */
 @Module({
-  imports: [ChannelsModule, ObserversModule],
+  imports: [ChannelsModule, ObserversModule, MetricsModule],
   providers: [
     ChannelPostsRepository, ChannelPostsService, ChannelPostsReconciler, SlackDeliverer, WebhookDeliverer,
     // Webhook channels are signed with the org's webhook secret (with rotation), like observer webhooks.

@@ -1,5 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/common';
+import { MetricsService } from '@app/common/metrics';
 import { backoffMs } from '@app/common/outbound';
 import { ChannelPostPayload, ChannelPostQueue } from '@app/queue';
 import { SlackDeliverer } from '../slack/slack-deliverer';
@@ -39,6 +40,7 @@ export class ChannelPostsService {
     private readonly config: AppConfig,
     slack: SlackDeliverer,
     webhook: WebhookDeliverer,
+    private readonly metrics: MetricsService,
   ) {
     this.deliverers = { slack, webhook };
     this.leaseMs = Math.max(MIN_LEASE_MS, config.WEBHOOK_TIMEOUT_MS + 30_000);
@@ -65,7 +67,7 @@ export class ChannelPostsService {
       outcome = { kind: 'failed', error: { code: 'UNSUPPORTED_PLATFORM', message: `No delivery for platform '${claim.job.target_channel.platform}'` } };
     } else {
       try {
-        outcome = await deliverer.deliver(ctx);
+        outcome = await this.metrics.timeDelivery(claim.job.target_channel.platform, () => deliverer.deliver(ctx));
       } catch (err) {
         this.logger.warn(`delivery of ${p.task_id} failed unexpectedly: ${(err as Error).message}`);
         outcome = { kind: 'retry', maybeSent: true, error: { code: 'DELIVERY_ERROR', message: 'unexpected error while delivering' } };

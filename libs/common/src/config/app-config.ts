@@ -148,6 +148,22 @@ export class AppConfig {
   @IsIn(['error', 'warn', 'log', 'debug', 'verbose'])
   LOG_LEVEL: 'error' | 'warn' | 'log' | 'debug' | 'verbose' = 'log';
 
+  /** json: one JSON object per line (for log shippers); pretty: colored lines for a human at a terminal. */
+  @IsIn(['json', 'pretty'])
+  LOG_FORMAT: 'json' | 'pretty' = 'json';
+
+  /** false: no series are recorded and GET /metrics answers 404 (the bench measures the cost of metrics with it). */
+  @Transform(toBool) @IsBoolean()
+  METRICS_ENABLED = true;
+
+  /** When set, GET /metrics (and a worker's METRICS_PORT) require `Authorization: Bearer <METRICS_TOKEN>`. */
+  @IsOptional() @IsString() @MinLength(16, { message: 'METRICS_TOKEN must be at least 16 characters' })
+  METRICS_TOKEN?: string;
+
+  /** Worker processes: serve GET /metrics on this port (a server for that alone). Unset: no server. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  METRICS_PORT?: number;
+
   get publicUrl(): string {
     return (this.PUBLIC_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/$/, '');
   }
@@ -167,7 +183,7 @@ export class AppConfig {
 export class ConfigError extends Error {}
 
 /** Settings without a default (absent unless set). */
-const OPTIONAL_KEYS = ['JWT_SECRET', 'PUBLIC_URL', 'SLACK_BOT_TOKEN', 'ENCRYPTION_KEY'];
+const OPTIONAL_KEYS = ['JWT_SECRET', 'PUBLIC_URL', 'SLACK_BOT_TOKEN', 'ENCRYPTION_KEY', 'METRICS_TOKEN', 'METRICS_PORT'];
 
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {

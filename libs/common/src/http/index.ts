@@ -5,3 +5,4 @@ export * from './page.query';
 export * from './query-param';
 export * from './signed-cursors';
 export * from './validation.pipe';
+export * from './route-template';

@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import { AppConfig } from '@app/common';
 import { SecretBoxError } from '@app/common/crypto';
+import { MetricsService } from '@app/common/metrics';
 import { OutboundHttpClient, SignedWebhookSender } from '@app/common/outbound';
 import type { TaskContext } from '../agent-outcome';
 import type { JobTypeEntity } from '../job-type.entity';
@@ -9,9 +10,8 @@ import { JsonSchemas } from '../json-schemas';
 import { JobTypeSecrets } from '../secrets/job-type-secrets';
 import { runAgentLoop } from './agent-loop';
 import { HistoryMessage, OpenAiTaskOutcome, responseFormat, taskConversation, taskOutcome, turnConversation } from './conversation';
-import { LoopResult, NO_USAGE, ToolCallRecord } from './loop-types';
+import { addUsage, LoopResult, NO_USAGE, ToolCallRecord } from './loop-types';
 import { ModelCaller, ModelClient, ModelRequest } from './model-client';
-import { ModelUsageMeter } from './model-usage-meter';
 import type { OpenAiExecutor } from './openai-executor';
 import { buildToolBox } from './tool-box';
 import { ToolContext, ToolRegistry } from './tool-registry';
@@ -68,7 +68,7 @@ export class OpenAiRunner {
     private readonly secrets: JobTypeSecrets,
     private readonly schemas: JsonSchemas,
     private readonly tools: ToolRegistry,
-    private readonly meter: ModelUsageMeter,
+    private readonly metrics: MetricsService,
   ) {}
 
   /** A job task; `history` is the session's when the job runs in one; `deadline` the job's max_time_to_complete. */
@@ -120,7 +120,7 @@ export class OpenAiRunner {
     const model: ModelCaller = {
       complete: async (request, signal) => {
         const answer = await client.complete(request, signal);
-        this.meter.record(jobType.org_id, jobType.id, answer.usage);
+        this.metrics.modelCall(jobType.id, addUsage(NO_USAGE, answer.usage));
         return answer;
       },
     };

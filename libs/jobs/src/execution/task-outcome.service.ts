@@ -1,12 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { newId } from '@app/common';
+import { MetricsService } from '@app/common/metrics';
 import { AgentOutcome, JobConfig, JsonSchemas } from '@app/job-types';
 import { ChannelPostQueue, TaskQueue } from '@app/queue';
 import { NewTask, TaskFinish, TaskTransitionsRepository } from '../task-transitions.repository';
 import type { JobError, TaskKind } from '../job-status';
 
 export interface OutcomeTarget {
-  job: { id: string; org_id: string; config: JobConfig; follow_ups: number };
+  job: { id: string; org_id: string; job_type_id: string; config: JobConfig; follow_ups: number };
   /** `claims`: the claim the outcome belongs to (tasks.claims when it was read); another claim's task is not changed. */
   task: { id: string; kind: TaskKind; attempt: number; claims: number };
   outputSchema: object | null;
@@ -25,6 +26,7 @@ export class TaskOutcomeService {
     private readonly schemas: JsonSchemas,
     private readonly queue: TaskQueue,
     private readonly posts: ChannelPostQueue,
+    private readonly metrics: MetricsService,
   ) {}
 
   async apply(target: OutcomeTarget, outcome: AgentOutcome, actor: string): Promise<AppliedOutcome> {
@@ -75,6 +77,7 @@ export class TaskOutcomeService {
   private async finish(target: OutcomeTarget, f: TaskFinish, applied: AppliedOutcome): Promise<AppliedOutcome> {
     const { applied: done, posted } = await this.transitions.finishTask(f);
     if (!done) return 'ignored';
+    if (f.jobStatus) this.metrics.jobFinished(f.jobStatus, target.job.job_type_id);
     if (posted) await this.posts.enqueue({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.taskId });
     if (f.next) await this.queue.enqueue({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.next.id, run_at: f.next.run_at });
     return applied;

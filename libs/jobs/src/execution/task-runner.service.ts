@@ -1,6 +1,7 @@
 import { CallbackTokens } from '@app/auth';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError } from '@app/common';
+import { MetricsService } from '@app/common/metrics';
 import { AgentExecutor, AgentOutcome, JobTypeEntity, JobTypesService } from '@app/job-types';
 import { AgentTaskPayload, TaskQueue } from '@app/queue';
 import { JobTransitionsRepository } from '../job-transitions.repository';
@@ -28,35 +29,43 @@ export class TaskRunnerService {
     private readonly outcomes: TaskOutcomeService,
     private readonly callbacks: CallbackTokens,
     private readonly inFlight: InFlightTasks,
+    private readonly metrics: MetricsService,
   ) {}
 
   async run(payload: AgentTaskPayload): Promise<void> {
     const claimed = await this.tasks.claimTask(payload.job_id, payload.task_id);
     if (!claimed) return; // canceled, finished, another worker has it, or this one is not known alive
     const { job, task } = claimed;
+    const stop = this.metrics.taskTimer();
+    let executor = 'none';
+    let ended = 'error';
     const deadline = job.deadline_at!;
     if (deadline.getTime() <= Date.now()) {
       await this.timeout(job.id);
+      stop(executor, 'timeout');
       return;
     }
     const controller = this.inFlight.start(job.id, task.id);
     const deadlineTimer = setTimeout(() => controller.abort('deadline' satisfies AbortReason), deadline.getTime() - Date.now());
     try {
       const jobType = await this.jobType(job.org_id, job.job_type_id);
+      executor = jobType?.executor.type ?? executor;
       const outcome: AgentOutcome = jobType
         ? await this.execute(job, task, jobType, controller.signal)
         : { status: 'failed', error: { code: 'JOB_TYPE_NOT_FOUND', message: `Job type '${job.job_type_id}' no longer exists` } };
       // Awaited (not `return promise`): `finally` must not drop the in-flight entry before the
       // abort's state change is written, or a shutting-down worker closes with the task still RUNNING.
       if (controller.signal.aborted) {
-        await this.onAbort(job, task, controller.signal.reason);
+        ended = await this.onAbort(job, task, controller.signal.reason);
         return;
       }
-      await this.outcomes.apply({ job, task, outputSchema: jobType?.output_schema ?? null }, outcome, 'worker');
+      ended = await this.outcomes.apply({ job, task, outputSchema: jobType?.output_schema ?? null }, outcome, 'worker');
     } catch (err) {
       if (!controller.signal.aborted) throw err;
-      await this.onAbort(job, task, controller.signal.reason);
+      ended = await this.onAbort(job, task, controller.signal.reason);
     } finally {
+      stop(executor, ended);
+      this.logger.log(`task ${task.kind} #${task.attempt}: ${ended} (${executor} executor)`);
       clearTimeout(deadlineTimer);
       this.inFlight.end(job.id, task.id);
     }
@@ -74,10 +83,12 @@ export class TaskRunnerService {
     }, { signal, deadline: job.deadline_at! });
   }
 
-  private async onAbort(job: JobRow, task: TaskRow, reason: AbortReason): Promise<void> {
+  /** What became of the task (its outcome in the metrics). */
+  private async onAbort(job: JobRow, task: TaskRow, reason: AbortReason): Promise<'timeout' | 'handed_back' | 'canceled'> {
     if (reason === 'deadline') await this.timeout(job.id);
     else if (reason === 'shutdown') await this.handBack(task);
     // 'canceled': Postgres already says CANCELED; nothing the agent said may change it.
+    return reason === 'deadline' ? 'timeout' : reason === 'shutdown' ? 'handed_back' : 'canceled';
   }
 
   /** Shutting down: the task goes back to PENDING and on the queue at once, for a worker that stays. */

@@ -1,5 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, notFound } from '@app/common';
+import { addToLogContext } from '@app/common/logging';
+import { MetricsService } from '@app/common/metrics';
 import { backoffMs, SignedWebhookSender, WebhookAttempt } from '@app/common/outbound';
 import { WebhookDeliveryPayload, WebhookDeliveryQueue } from '@app/queue';
 import type { DeliveryRow, DeliveryStatus } from '../delivery-types';
@@ -43,6 +45,7 @@ export class DeliveryAttemptsService {
     private readonly queue: WebhookDeliveryQueue,
     private readonly ownership: JobOwnership,
     private readonly config: AppConfig,
+    private readonly metrics: MetricsService,
   ) {}
 
   get maxAttempts(): number {
@@ -58,7 +61,8 @@ export class DeliveryAttemptsService {
     }
     const started = await this.repo.startAutomatic(job.org_id, job.delivery_id, job.attempt, this.config.WEBHOOK_TIMEOUT_MS + LEASE_MARGIN_MS);
     if (!started) return; // settled, stopped, or this attempt already ran
-    const sent = await this.send(started.delivery);
+    addToLogContext({ job_id: started.delivery.job_id, delivery_id: started.delivery.id });
+    const sent = await this.send(started.delivery, 'automatic');
     await this.repo.finishAttempt(started.attemptId, sent);
     await this.settle(started, sent);
   }
@@ -91,7 +95,7 @@ export class DeliveryAttemptsService {
     const started = await this.repo.startManual(orgId, jobId, deliveryId);
     if (!started) throw notFound('DELIVERY_NOT_FOUND', `Delivery '${deliveryId}' not found for job '${jobId}'`);
     const { delivery } = started;
-    const sent = await this.send(delivery);
+    const sent = await this.send(delivery, 'manual');
     await this.repo.finishAttempt(started.attemptId, sent);
     let status = delivery.status;
     if (sent.verdict === 'delivered') {
@@ -115,7 +119,7 @@ export class DeliveryAttemptsService {
   }
 
   /** The stored payload (the same bytes every time), signed with the org's live secrets; webhook-id = delivery id. */
-  private async send(delivery: DeliveryRow): Promise<SentAttempt> {
+  private async send(delivery: DeliveryRow, trigger: 'automatic' | 'manual'): Promise<SentAttempt> {
     let secrets: string[];
     try {
       secrets = await this.secrets.secretsFor(delivery.org_id);
@@ -127,6 +131,7 @@ export class DeliveryAttemptsService {
     const attempt = await this.sender.deliver({
       url: delivery.url, msgId: delivery.id, body: serializePayload(delivery.payload), secrets, timeoutMs: this.config.WEBHOOK_TIMEOUT_MS,
     });
+    this.metrics.webhookAttempt(attempt.verdict, trigger);
     return { verdict: attempt.verdict, retryAfterMs: attempt.retryAfterMs, statusCode: attempt.statusCode, error: attempt.error?.message ?? null, durationMs: attempt.durationMs };
   }
 }

@@ -1,0 +1,5 @@
+export * from './log-context';
+export * from './logging.module';
+export * from './request-logging';
+export * from './root-logger';
+export * from './secret-mask';
