@@ -35,6 +35,7 @@ const TAGS: Array<[string, string]> = [
   ['Webhooks', 'Callback and observer deliveries, and their signing secret'],
   ['Tokens', 'API tokens (ADMIN)'],
   ['Health', 'Liveness and readiness'],
+  ['Metrics', 'Prometheus metrics'],
   ['Docs', 'This document'],
 ];
 
