@@ -3,3 +3,5 @@ export * from './sessions.module';
 export * from './sessions-http.module';
 export * from './sessions-worker.module';
 export * from './sessions.repository';
+export * from './session-jobs.service';
+export * from './session-jobs.sql';

@@ -4,4 +4,5 @@ export * from './list-paging';
 export * from './page.query';
 export * from './query-param';
 export * from './signed-cursors';
+export * from './sse-response';
 export * from './validation.pipe';

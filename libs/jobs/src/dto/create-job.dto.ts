@@ -29,5 +29,7 @@ export class CreateJobDto {
   @IsOptional() @IsString() @MaxLength(2048) callback_url?: string;
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => ObserverDto) observers?: ObserverDto[];
   @IsOptional() @IsString() @MaxLength(100) parent_job_id?: string;
+  /** Runs the job inside that session of the org: its tasks get the session's history, its brief and result join it on completion. */
+  @IsOptional() @IsString() @MaxLength(100) session_id?: string;
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }
