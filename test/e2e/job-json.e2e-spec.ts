@@ -38,11 +38,15 @@ describe('job JSON built by Postgres', () => {
 
   async function insertTask(jobName: string, n: number, cols: Record<string, unknown>) {
     await t.db.query(
-      `INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at, started_at, finished_at, result, error)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+      `INSERT INTO tasks (id, job_id, org_id, kind, attempt, status, run_at, created_at, started_at, finished_at, result, error,
+                          usage, tool_calls, iterations)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,
+               coalesce($13::jsonb, '{"prompt": 0, "completion": 0, "total": 0}'), coalesce($14::jsonb, '[]'), coalesce($15::int, 0))`,
       [`task_${id(jobName)}_${n}`, id(jobName), org, cols.kind ?? 'initial', n, cols.status ?? 'COMPLETED', cols.run_at ?? '2024-01-01 00:00:00+00',
         cols.created_at ?? '2024-01-01 00:00:00+00', cols.started_at ?? null, cols.finished_at ?? null,
-        cols.result === undefined ? null : JSON.stringify(cols.result), cols.error === undefined ? null : JSON.stringify(cols.error)],
+        cols.result === undefined ? null : JSON.stringify(cols.result), cols.error === undefined ? null : JSON.stringify(cols.error),
+        cols.usage === undefined ? null : JSON.stringify(cols.usage), cols.tool_calls === undefined ? null : JSON.stringify(cols.tool_calls),
+        cols.iterations ?? null],
     );
   }
 
@@ -71,10 +75,14 @@ describe('job JSON built by Postgres', () => {
       callback_url: 'https://example.com/cb?x=1&y=ü', observers: [{ type: 'webhook', url: 'https://example.com/o', events: ['job.completed'] }],
       cancel_reason: 'no longer needed — «done»', canceled_by: 'token:tok_1',
       delivery: { status: 'FAILED', platform: 'slack', channel: 'C-ünï', ts: null, attempts: 3, error: { code: 'SLACK_ERROR', message: 'channel_not_found' } },
+      // Stored in jsonb's own key order (total first) with a big count: shown as {prompt, completion, total}, numbers as numbers.
+      session_id: 'ses_01jz000000000000000000json', usage: '{"total": 9007199254740000, "completion": 5, "prompt": 9007199254739995}', iterations: 7,
     });
     await insertTask('full', 1, {
       kind: 'initial', status: 'FAILED', run_at: '2024-12-31 23:59:59.999999+00', created_at: '2024-12-31 23:59:59.999999+00',
       started_at: '2025-01-01 00:00:00.000999+00', finished_at: '2025-01-01 00:00:01.999999+00', error: { code: 'AGENT_ERROR', message: 'boom ✗' },
+      usage: { completion: 3, total: 10, prompt: 7 }, iterations: 2,
+      tool_calls: [{ tool: 'search ✓', status: 'error', duration_ms: 12.5, error_code: 'TIMEOUT' }, { tool: 'fetch', status: 'ok', duration_ms: 0, error_code: null }],
     });
     await insertTask('full', 2, {
       kind: 'retry', status: 'COMPLETED', run_at: '2025-01-01 00:00:30.5+00', created_at: '2025-01-01 00:00:02+00',
@@ -120,7 +128,14 @@ describe('job JSON built by Postgres', () => {
     expect(full.tasks.map((x) => [x.kind, x.finished_at])).toEqual([
       ['initial', '2025-01-01T00:00:01.999Z'], ['retry', '2025-01-01T00:00:31.999Z'], ['follow_up', null],
     ]);
-    expect(await jsView(id('nulls'))).toMatchObject({ channel_code: null, metadata: null, observers: [], delivery: null, completed_at: null });
+    expect(await jsView(id('nulls'))).toMatchObject({
+      channel_code: null, metadata: null, observers: [], delivery: null, completed_at: null, session_id: null,
+      usage: { prompt: 0, completion: 0, total: 0 }, iterations: 0,
+    });
+    expect(Object.keys(full.usage)).toEqual(['prompt', 'completion', 'total']);
+    expect(full).toMatchObject({ session_id: 'ses_01jz000000000000000000json', usage: { prompt: 9007199254739995, completion: 5, total: 9007199254740000 }, iterations: 7 });
+    expect(full.tasks[0]).toMatchObject({ usage: { prompt: 7, completion: 3, total: 10 }, iterations: 2, tool_calls: [{ tool: 'search ✓' }, { tool: 'fetch' }] });
+    expect(full.tasks[2]).toMatchObject({ usage: { prompt: 0, completion: 0, total: 0 }, tool_calls: [], iterations: 0 });
   });
 
   it('GET /:id sends it as application/json in the envelope', async () => {

@@ -9,9 +9,9 @@ const HOUR = 3600_000;
 const JOB_FIELDS = [
   'job_id', 'org_id', 'channel_code', 'job_type_id', 'job_status', 'created_at', 'updated_at', 'scheduled_at', 'started_at',
   'completed_at', 'tasks', 'result', 'error', 'params', 'config', 'target_channel', 'metadata', 'parent_job_id', 'subjobs',
-  'cancel_reason', 'canceled_by', 'canceled_at',
+  'cancel_reason', 'canceled_by', 'canceled_at', 'delivery', 'session_id', 'usage', 'iterations',
 ];
-const TASK_FIELDS = ['task_id', 'kind', 'attempt', 'status', 'created_at', 'started_at', 'finished_at', 'result', 'error'];
+const TASK_FIELDS = ['task_id', 'kind', 'attempt', 'status', 'created_at', 'started_at', 'finished_at', 'result', 'error', 'usage', 'tool_calls', 'iterations'];
 
 interface Job {
   job_id: string;
@@ -67,7 +67,7 @@ describe('jobs API', () => {
         job_status: 'WAITING', created_at: expect.stringMatching(ISO), updated_at: expect.stringMatching(ISO),
         scheduled_at: expect.stringMatching(ISO), started_at: null, completed_at: null, result: null, error: null,
         params, config: SERVICE_DEFAULT_CONFIG, target_channel: channel(), metadata, parent_job_id: null, subjobs: [],
-        cancel_reason: null, canceled_by: null, canceled_at: null,
+        cancel_reason: null, canceled_by: null, canceled_at: null, session_id: null, usage: { prompt: 0, completion: 0, total: 0 }, iterations: 0,
       }));
       expect(Date.parse(job.created_at)).toBeGreaterThanOrEqual(before - 1000);
       expect(Date.parse(job.created_at)).toBeLessThanOrEqual(Date.now() + 1000);
@@ -77,7 +77,7 @@ describe('jobs API', () => {
       expect(Object.keys(job.tasks[0])).toEqual(expect.arrayContaining(TASK_FIELDS));
       expect(job.tasks[0]).toEqual(expect.objectContaining({
         task_id: expect.stringMatching(/^task_/), kind: 'initial', attempt: 1, created_at: expect.stringMatching(ISO),
-        started_at: null, finished_at: null, result: null, error: null,
+        started_at: null, finished_at: null, result: null, error: null, usage: { prompt: 0, completion: 0, total: 0 }, tool_calls: [], iterations: 0,
       }));
 
       // GET returns the same job (now run by the echo agent).

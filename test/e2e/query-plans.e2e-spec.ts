@@ -130,7 +130,7 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   'worker: finish tasks': async () => ({
     text: FINISH_SQL,
     values: [[JOB], [TASK], ['COMPLETED'], ['{"a":1}'], [null], ['COMPLETED'], [true], ['{"a":1}'], [null], [false], ['worker'], [null],
-      [null], [null], [null], [null], [1]],
+      [null], [null], [null], [null], [1], ['{"prompt":1,"completion":2,"total":3}'], ['[]'], [1], ['Params: {}'], ['{"a":1}'], 3_600_000],
   }),
   'worker: wait for the callback': async () => ({ text: AWAIT_CALLBACK_SQL, values: [TASK, 1] }),
   'worker: hand a task back at shutdown': async () => ({ text: RELEASE_SQL, values: [TASK, 1] }),
@@ -138,7 +138,7 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   'API: create jobs': async () => ({
     text: INSERT_JOBS_SQL,
     values: [['job_new'], ['bulk'], ['echo'], ['WAITING'], ['C0BULK'], ['{}'], ['{}'], ['{}'], [null], [new Date()], [new Date()],
-      [null], [null], [null], ['token:x'], ['task_new']],
+      [null], [null], [null], ['token:x'], ['task_new'], [null]],
   }),
   'API: get a job': async () => {
     const r = recorder(() => [{ org_id: 'bulk', job: '{}' }]);

@@ -20,6 +20,7 @@ import { closeNow, listenLocally, readBody } from './local-http';
  *   /follow-up?count=N             follow_up (delay_seconds 0) N times per job_id, then completes;
  *                                  without count: always follow_up (max_follow_ups caps it)
  *   /late-complete?after_ms=N      waits N ms then answers completed, even if the caller went away
+ *   /scripted                      answers what the test's `script(path, fn)` says for each call
  *
  * Every request is verified with `standardwebhooks` against the signing secret registered for
  * the longest matching path prefix (see `endpoint()` / `registerSecret()`); a request whose
@@ -62,6 +63,9 @@ export interface AgentRequest {
   callback?: RecordedCallback;
 }
 
+/** A scripted agent's answer to the n-th call of a job (HTTP status and JSON body). */
+export type ScriptedAgent = (task: AgentTaskBody, n: number) => { status: number; body?: unknown };
+
 /** Answers a recorded request once (later calls, or a closed socket, do nothing). */
 export type Answer = (status: number, body?: unknown, raw?: string) => void;
 
@@ -77,6 +81,8 @@ export class AgentServer {
   private readonly secrets = new Map<string, string>();
   private readonly counters = new Map<string, number>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly openResponses = new Set<http.ServerResponse>();
+  private readonly scripts = new Map<string, ScriptedAgent>();
   private endpointSeq = 0;
 
   constructor(private readonly options: AgentServerOptions = {}) {}
@@ -109,6 +115,11 @@ export class AgentServer {
   /** The secret to verify requests to `pathPrefix` (the longest registered prefix wins). */
   registerSecret(pathPrefix: string, secret: string): void {
     this.secrets.set(pathPrefix, secret);
+  }
+
+  /** What a `/scripted` endpoint answers: `fn(task, n)`, n = the call's number for its job (from 1). */
+  script(path: string, fn: ScriptedAgent): void {
+    this.scripts.set(path, fn);
   }
 
   registerSecrets(map: Record<string, string>): void {
@@ -234,6 +245,12 @@ export class AgentServer {
         const count = u.searchParams.has('count') ? num('count', 0) : Infinity;
         if (n > count) return answer(200, { status: 'completed', result: { call: n, final: true } });
         return answer(200, { status: 'follow_up', result: { call: n }, delay_seconds: 0 });
+      }
+      case 'scripted': {
+        const fn = this.scripts.get(u.pathname);
+        if (!fn) return answer(404, { error: `no script for ${u.pathname}` });
+        const { status, body } = fn(task, this.bump(`${u.pathname}:${task.job_id}`));
+        return answer(status, body);
       }
       case 'late-complete': {
         this.later(num('after_ms', 1000), () => {

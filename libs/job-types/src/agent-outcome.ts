@@ -1,10 +1,13 @@
-import type { TurnContext, TurnOutcome } from './agents/agent-call';
+import type { AgentSpend, SessionMessage, TurnContext, TurnOutcome } from './agents/agent-call';
 
-/** What one task run of an agent produced; the same shape for HTTP agents and builtins. */
+/**
+ * What one task run of an agent produced; the same shape for every executor. An answer may say
+ * what it spent (usage, tool_calls, iterations: stored on the task, summed on the job); left out, nothing.
+ */
 export type AgentOutcome =
-  | { status: 'completed'; result: unknown }
-  | { status: 'failed'; error: { code: string; message: string } }
-  | { status: 'follow_up'; result: unknown; delay_seconds: number }
+  | ({ status: 'completed'; result: unknown } & Partial<AgentSpend>)
+  | ({ status: 'failed'; error: { code: string; message: string } } & Partial<AgentSpend>)
+  | ({ status: 'follow_up'; result: unknown; delay_seconds: number } & Partial<AgentSpend>)
   | { status: 'accepted' }; // HTTP 202: the agent reports later on the result route
 
 export interface TaskContext {
@@ -19,6 +22,9 @@ export interface TaskContext {
   target_channel: Record<string, unknown>;
   metadata: Record<string, unknown> | null;
   previous_tasks: Array<Record<string, unknown>>;
+  /** The session the job runs in (spec "Sessions"), or null; `messages` its history when the task started, oldest first ([] outside one). */
+  session_id: string | null;
+  messages: SessionMessage[];
   /** Aborted when the job is canceled, times out, or the worker shuts down. */
   signal: AbortSignal;
 }

@@ -38,9 +38,10 @@ class KeyTaken extends Error {}
 export const INSERT_JOBS_SQL = `
   WITH RECURSIVE input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::jsonb[], $8::jsonb[],
-                         $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[])
+                         $9::jsonb[], $10::timestamptz[], $11::timestamptz[], $12::text[], $13::text[], $14::jsonb[], $15::text[], $16::text[],
+                         $17::text[])
       AS i(id, org_id, job_type_id, status, channel_code, target_channel, params, config,
-           metadata, scheduled_at, created_at, parent_job_id, callback_url, observers, created_by, task_id)
+           metadata, scheduled_at, created_at, parent_job_id, callback_url, observers, created_by, task_id, session_id)
   ), chain AS (
     SELECT DISTINCT parent_job_id AS id, 0 AS up FROM input WHERE parent_job_id IS NOT NULL
     UNION
@@ -51,9 +52,9 @@ export const INSERT_JOBS_SQL = `
     SELECT coalesce(array_agg(id) FILTER (WHERE status IN ('WAITING', 'SCHEDULED', 'RUNNING')), '{}') AS ids FROM ancestors
   ), j AS (
     INSERT INTO jobs (id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
-                      scheduled_at, created_at, updated_at, parent_job_id, callback_url, observers, created_by)
+                      scheduled_at, created_at, updated_at, parent_job_id, callback_url, observers, created_by, session_id)
     SELECT id, org_id, job_type_id, status, channel_code, target_channel, params, config, metadata,
-           scheduled_at, created_at, created_at, parent_job_id, callback_url, observers, created_by
+           scheduled_at, created_at, created_at, parent_job_id, callback_url, observers, created_by, session_id
     FROM input
     WHERE parent_job_id IS NULL OR parent_job_id = ANY ((SELECT ids FROM live)::text[])
     RETURNING *
@@ -145,5 +146,5 @@ function insertParams(jobs: readonly NewJob[]): unknown[][] {
     (j) => j.body.target_channel.code, (j) => JSON.stringify(j.body.target_channel),
     (j) => JSON.stringify(j.body.params ?? {}), (j) => JSON.stringify(j.config), (j) => json(j.body.metadata),
     (j) => j.runAt, (j) => j.now, (j) => j.body.parent_job_id ?? null, (j) => j.body.callback_url ?? null,
-    (j) => json(j.body.observers), (j) => j.actor, (j) => j.taskId);
+    (j) => json(j.body.observers), (j) => j.actor, (j) => j.taskId, (j) => j.body.session_id ?? null);
 }

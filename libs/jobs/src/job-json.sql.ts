@@ -12,6 +12,9 @@
  */
 export const isoSql = (expr: string) => `to_char(${expr} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 
+/** A usage jsonb as {prompt, completion, total} in that order (jsonb keeps its keys in its own order). */
+const usageSql = (u: string) => `json_build_object('prompt', (${u}->>'prompt')::bigint, 'completion', (${u}->>'completion')::bigint, 'total', (${u}->>'total')::bigint)`;
+
 export const taskJsonSql = (t: string) => `json_build_object(
   'task_id', ${t}.id,
   'kind', ${t}.kind,
@@ -22,7 +25,10 @@ export const taskJsonSql = (t: string) => `json_build_object(
   'started_at', ${isoSql(`${t}.started_at`)},
   'finished_at', ${isoSql(`${t}.finished_at`)},
   'result', ${t}.result,
-  'error', ${t}.error)`;
+  'error', ${t}.error,
+  'usage', ${usageSql(`${t}.usage`)},
+  'tool_calls', ${t}.tool_calls,
+  'iterations', ${t}.iterations)`;
 
 /** The Job representation of row `j` of jobs, as json (cast it to text to keep the driver from parsing it). */
 export const jobJsonSql = (j: string) => `json_build_object(
@@ -50,4 +56,7 @@ export const jobJsonSql = (j: string) => `json_build_object(
   'cancel_reason', ${j}.cancel_reason,
   'canceled_by', ${j}.canceled_by,
   'canceled_at', ${isoSql(`${j}.canceled_at`)},
-  'delivery', ${j}.delivery)`;
+  'delivery', ${j}.delivery,
+  'session_id', ${j}.session_id,
+  'usage', ${usageSql(`${j}.usage`)},
+  'iterations', ${j}.iterations)`;

@@ -1,6 +1,8 @@
+import type { Usage } from '@app/job-types';
 import type { JobEventRow, JobRow, TaskRow } from './job-rows';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const usageView = (u: Usage): Usage => ({ prompt: Number(u.prompt), completion: Number(u.completion), total: Number(u.total) });
 
 export const taskView = (t: TaskRow) => ({
   task_id: t.id,
@@ -13,6 +15,15 @@ export const taskView = (t: TaskRow) => ({
   finished_at: iso(t.finished_at),
   result: t.result ?? null,
   error: t.error ?? null,
+  usage: usageView(t.usage),
+  tool_calls: t.tool_calls,
+  iterations: t.iterations,
+});
+
+/** The first task of a job just created (PENDING, due at its scheduled_at), without reading it back. */
+export const firstTaskView = (j: JobRow, taskId: string): ReturnType<typeof taskView> => ({
+  task_id: taskId, kind: 'initial', attempt: 1, status: 'PENDING', created_at: iso(j.created_at), run_at: iso(j.scheduled_at),
+  started_at: null, finished_at: null, result: null, error: null, usage: { prompt: 0, completion: 0, total: 0 }, tool_calls: [], iterations: 0,
 });
 
 /** The spec's Job representation. List and get have Postgres build the same JSON (job-json.sql.ts): change both. */
@@ -42,6 +53,9 @@ export const jobView = (j: JobRow, tasks: TaskRow[], subjobs: string[]) => ({
   canceled_by: j.canceled_by,
   canceled_at: iso(j.canceled_at),
   delivery: j.delivery ?? null,
+  session_id: j.session_id,
+  usage: usageView(j.usage),
+  iterations: j.iterations,
 });
 
 /** The spec's event: `id` is the job_events bigserial (increasing, unique in the deployment). */

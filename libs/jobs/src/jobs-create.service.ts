@@ -8,6 +8,7 @@ import { OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
 import { ChannelsService } from '@app/channels';
 import { EventsPing, TaskQueue } from '@app/queue';
+import { SessionJobs } from '@app/sessions';
 import { CreateJobDto } from './dto/create-job.dto';
 import { InJobTransaction, JobInsertRepository, NewJob, ParentInactive } from './job-insert.repository';
 import type { JobRow } from './job-rows';
@@ -48,6 +49,7 @@ export class JobsCreateService {
     private readonly channels: ChannelsService,
     private readonly events: EventsPing,
     private readonly metrics: MetricsService,
+    private readonly sessions: SessionJobs,
   ) {}
 
   async create(caller: Principal, req: CreateJobRequest): Promise<CreateJobResult> {
@@ -75,6 +77,8 @@ export class JobsCreateService {
     await assertWebhookUrlsAllowed(this.outbound, jobWebhookUrls(body));
     await this.channels.prepare(caller.orgId, body.target_channel);
     if (body.parent_job_id) await this.checkParent(caller.orgId, body.parent_job_id);
+    // At create time only: a turn may start meanwhile; the job's tasks read the history as it is when they run.
+    if (body.session_id !== undefined) await this.sessions.assertJoinable(caller.orgId, body.session_id);
 
     const config: JobConfig = mergeConfig(jobType.default_config, body.config as Partial<JobConfig>);
     const now = new Date();

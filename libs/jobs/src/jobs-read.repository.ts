@@ -19,6 +19,8 @@ export interface ResultTarget {
   config: JobConfig;
   follow_ups: number;
   job_type_id: string;
+  session_id: string | null;
+  params: Record<string, unknown>;
 }
 
 /** Reads of one job, its tasks and its events, each for an org. */
@@ -61,7 +63,7 @@ export class JobsReadRepository {
   async resultTarget(orgId: string, jobId: string, taskId: string): Promise<ResultTarget | null> {
     const [row] = await this.db.query(
       `SELECT t.id, t.kind, t.attempt, t.claims, t.status AS task_status, j.id AS job_id, j.org_id, j.status AS job_status,
-              j.config, j.follow_ups, j.job_type_id
+              j.config, j.follow_ups, j.job_type_id, j.session_id, j.params
        FROM tasks t JOIN jobs j ON j.id = t.job_id WHERE t.id = $1 AND j.id = $2 AND j.org_id = $3`,
       [taskId, jobId, orgId],
     );

@@ -8,7 +8,7 @@ import { CreateJobDto } from './dto/create-job.dto';
 import { CreateJobQueryDto } from './dto/create-job.query';
 import { ListJobsQueryDto } from './dto/list-jobs.query';
 import { JobCancelService } from './job-cancel.service';
-import { jobView } from './job-view';
+import { firstTaskView, jobView } from './job-view';
 import { JobsCreateService } from './jobs-create.service';
 import { asJson, jsonEnvelope } from './json-envelope';
 import { JobsQueryService } from './jobs-query.service';
@@ -51,10 +51,7 @@ export class JobsController {
       return asJson(res, jsonEnvelope(await this.queries.getJson(caller.orgId, created.job.id), meta));
     }
     const view = jobView(created.job, [], []);
-    view.tasks = [{
-      task_id: created.taskId!, kind: 'initial', attempt: 1, status: 'PENDING', created_at: view.created_at,
-      run_at: view.scheduled_at, started_at: null, finished_at: null, result: null, error: null,
-    }];
+    view.tasks = [firstTaskView(created.job, created.taskId!)];
     res.status(201);
     return envelope(view, meta);
   }

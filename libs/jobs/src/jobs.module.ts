@@ -5,6 +5,7 @@ import { SignedCursors } from '@app/common';
 import { MetricsModule } from '@app/common/metrics';
 import { ChannelsModule } from '@app/channels';
 import { JobTypesModule } from '@app/job-types';
+import { SessionsModule } from '@app/sessions';
 import { JobsReportAgent } from './builtins/jobs-report.agent';
 import { JobsReportRepository } from './builtins/jobs-report.repository';
 import { JOBS_ENTITIES } from './entities';
@@ -40,7 +41,7 @@ const services = [
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */
 @Module({
-  imports: [TypeOrmModule.forFeature(JOBS_ENTITIES), AuthCoreModule, JobTypesModule, ChannelsModule, JobsPortsModule, MetricsModule],
+  imports: [TypeOrmModule.forFeature(JOBS_ENTITIES), AuthCoreModule, JobTypesModule, ChannelsModule, SessionsModule, JobsPortsModule, MetricsModule],
   providers: [...repositories, ...services, SignedCursors, JobsReportAgent, JobsReportRepository, JobTools, JobsJobTypeWiring],
   // Services only, and the workers' table for the heartbeat that worker apps provide: other libraries go through the services.
   exports: [...services, WorkersRepository, AuthCoreModule],

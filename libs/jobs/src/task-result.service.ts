@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { conflict, DomainError, notFound } from '@app/common';
-import { JobTypesService } from '@app/job-types';
+import { MetricsService } from '@app/common/metrics';
+import { JobTypesService, parseAgentAnswer } from '@app/job-types';
 import { TaskResultDto } from './dto/task-result.dto';
 import { AppliedOutcome, TaskOutcomeService } from './execution/task-outcome.service';
 import { JobsReadRepository } from './jobs-read.repository';
@@ -12,6 +13,7 @@ export class TaskResultService {
     private readonly reads: JobsReadRepository,
     private readonly outcomes: TaskOutcomeService,
     private readonly jobTypes: JobTypesService,
+    private readonly metrics: MetricsService,
   ) {}
 
   async report(orgId: string, jobId: string, taskId: string, body: TaskResultDto): Promise<AppliedOutcome> {
@@ -28,17 +30,19 @@ export class TaskResultService {
         throw err;
       },
     );
-    const outcome = body.status === 'failed'
-      ? { status: 'failed' as const, error: body.error! }
-      : body.status === 'follow_up'
-        ? { status: 'follow_up' as const, result: body.result ?? null, delay_seconds: body.delay_seconds ?? 0 }
-        : { status: 'completed' as const, result: body.result ?? null };
+    // The body passed TaskResultDto: it reads as the same answer a 200 would have been (one reader for both).
+    const outcome = parseAgentAnswer(body);
     const applied = await this.outcomes.apply(
-      { job: { id: jobId, org_id: row.org_id, job_type_id: row.job_type_id, config: row.config, follow_ups: row.follow_ups }, task: { id: taskId, kind: row.kind, attempt: row.attempt, claims: row.claims }, outputSchema },
+      {
+        job: { id: jobId, org_id: row.org_id, job_type_id: row.job_type_id, config: row.config, follow_ups: row.follow_ups, session_id: row.session_id, params: row.params },
+        task: { id: taskId, kind: row.kind, attempt: row.attempt, claims: row.claims },
+        outputSchema,
+      },
       outcome,
       'agent',
     );
     if (applied === 'ignored') throw conflict('TASK_NOT_RUNNING', `Task '${taskId}' is no longer running`);
+    if (outcome.status !== 'accepted') this.metrics.agentSpend(row.job_type_id, outcome as { usage?: { prompt: number; completion: number } });
     return applied;
   }
 }

@@ -4,6 +4,8 @@ import { AppConfig } from '@app/common';
 import { columns, preparedQuery, StatementBatcher } from '@app/database';
 import { EventsPing } from '@app/queue';
 import { deliveryOnTaskFinishSql, insertPostsSql } from '@app/channels';
+import { AgentSpend, NO_SPEND } from '@app/job-types';
+import { appendJobMessagesSql } from '@app/sessions';
 import { WorkerIdentity } from './execution/worker-identity';
 import type { JobError, JobStatus, TaskKind, TaskStatus } from './job-status';
 import type { JobRow, TaskRow } from './job-rows';
@@ -19,6 +21,10 @@ export interface NewTask {
 export interface TaskFinish {
   jobId: string;
   taskId: string;
+  /** What the agent spent on the task: stored on it and added to the job's sums (none when left out). */
+  spend?: AgentSpend;
+  /** The job's brief and result as session messages, when it completes inside a session. */
+  sessionAppend?: { brief: string; answer: string };
   /** The claim number the caller's claim returned (tasks.claims): a later claim's task is not the caller's to finish. */
   claim: number;
   taskStatus: Extract<TaskStatus, 'COMPLETED' | 'FAILED'>;
@@ -48,6 +54,10 @@ export interface HandedBackTask {
 }
 
 const json = (v: unknown) => (v === undefined ? null : JSON.stringify(v));
+
+/** Usage `a` plus usage `b` (jsonb {prompt, completion, total}, integers), as jsonb. */
+const addUsageSql = (a: string, b: string) => `jsonb_build_object(${['prompt', 'completion', 'total']
+  .map((k) => `'${k}', (${a}->>'${k}')::bigint + (${b}->>'${k}')::bigint`).join(', ')})`;
 
 interface ClaimRequest {
   jobId: string;
@@ -95,23 +105,26 @@ export const CLAIM_SQL = `
   FROM task JOIN job ON job.id = task.job_id`;
 
 /**
- * Finishes for any number of tasks, each only under the claim that ran it (i.claim). A completed
+ * Finishes for any number of tasks, each only under the claim that ran it (i.claim). The task
+ * keeps what its agent spent (usage, tool_calls, iterations) and the job adds it up. A completed
  * task's result goes to the channel_posts outbox (the job's first post, then thread replies) and
  * the job's delivery reads PENDING until the post is out; an earlier failed post keeps its error
- * in the summary.
+ * in the summary. A job completed inside a live session appends its brief and result to that
+ * session's history in the same statement (libs/sessions' fragment; $23: SESSION_TTL_UNIT_MS).
  */
 export const FINISH_SQL = `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::jsonb[], $6::text[], $7::boolean[], $8::jsonb[],
                          $9::jsonb[], $10::boolean[], $11::text[], $12::text[], $13::text[], $14::text[], $15::int[], $16::timestamptz[],
-                         $17::int[])
+                         $17::int[], $18::jsonb[], $19::jsonb[], $20::int[], $21::text[], $22::text[])
       AS i(job_id, task_id, task_status, task_result, task_error, job_status, set_result, job_result,
-           job_error, follow_up, actor, reason, next_id, next_kind, next_attempt, next_run_at, claim)
+           job_error, follow_up, actor, reason, next_id, next_kind, next_attempt, next_run_at, claim,
+           usage, tool_calls, iterations, session_brief, session_answer)
   ), job AS (
-    SELECT id, org_id, status, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id IN (SELECT job_id FROM input) ORDER BY id FOR UPDATE
+    SELECT id, org_id, status, session_id, ${NOBODY_LISTENS} AS quiet FROM jobs WHERE id IN (SELECT job_id FROM input) ORDER BY id FOR UPDATE
   ), task AS (
     UPDATE tasks t SET status = i.task_status, finished_at = now(), result = i.task_result, error = i.task_error,
-           lease_expires_at = NULL, awaiting_callback = false
+           lease_expires_at = NULL, awaiting_callback = false, usage = i.usage, tool_calls = i.tool_calls, iterations = i.iterations
     FROM input i JOIN job ON job.id = i.job_id
     WHERE t.id = i.task_id AND t.job_id = job.id AND t.status = 'RUNNING' AND t.claims = i.claim AND job.status = 'RUNNING'
     RETURNING t.id
@@ -122,6 +135,8 @@ export const FINISH_SQL = `
            completed_at = CASE WHEN i.job_status IS NULL THEN j.completed_at ELSE now() END,
            follow_ups = j.follow_ups + CASE WHEN i.follow_up THEN 1 ELSE 0 END,
            delivery = ${deliveryOnTaskFinishSql({ job: 'j', posted: "i.task_status = 'COMPLETED'" })},
+           usage = ${addUsageSql('j.usage', 'i.usage')},
+           iterations = j.iterations + i.iterations,
            updated_at = now()
     FROM input i JOIN task ON task.id = i.task_id
     WHERE j.id = i.job_id
@@ -141,7 +156,11 @@ export const FINISH_SQL = `
       from: 'upd JOIN input i ON i.job_id = upd.id', where: "i.task_status = 'COMPLETED'", taskId: 'i.task_id', jobId: 'upd.id', orgId: 'upd.org_id',
       result: 'i.task_result', isFinal: "i.job_status IS NOT DISTINCT FROM 'COMPLETED'",
     })}
-  )
+  ), completed_in_session AS (
+    SELECT upd.id AS job_id, upd.org_id, job.session_id, i.session_brief AS brief, i.session_answer AS answer
+    FROM upd JOIN input i ON i.job_id = upd.id JOIN job ON job.id = upd.id
+    WHERE i.job_status = 'COMPLETED' AND job.session_id IS NOT NULL AND i.session_brief IS NOT NULL
+  ), ${appendJobMessagesSql('completed_in_session', '$23')}
   SELECT i.task_id,
          EXISTS (SELECT 1 FROM task WHERE task.id = i.task_id) AS applied,
          EXISTS (SELECT 1 FROM post WHERE post.task_id = i.task_id) AS posted
@@ -223,13 +242,15 @@ export class TaskTransitionsRepository {
   }
 
   private async finishMany(items: readonly TaskFinish[]): Promise<Array<{ applied: boolean; posted: boolean }>> {
-    const rows = await preparedQuery<{ task_id: string; applied: boolean; posted: boolean }>(this.db, FINISH_SQL, columns(items,
+    const rows = await preparedQuery<{ task_id: string; applied: boolean; posted: boolean }>(this.db, FINISH_SQL, [...columns(items,
       (f) => f.jobId, (f) => f.taskId, (f) => f.taskStatus, (f) => json(f.taskResult), (f) => json(f.taskError),
       (f) => f.jobStatus ?? null, (f) => f.jobResult !== undefined, (f) => json(f.jobResult), (f) => json(f.jobError),
       (f) => f.followUp ?? false, (f) => f.actor, (f) => f.reason ?? null,
       (f) => f.next?.id ?? null, (f) => f.next?.kind ?? null, (f) => f.next?.attempt ?? null, (f) => f.next?.run_at ?? null,
-      (f) => f.claim,
-    ));
+      (f) => f.claim, (f) => JSON.stringify((f.spend ?? NO_SPEND).usage), (f) => JSON.stringify((f.spend ?? NO_SPEND).tool_calls),
+      (f) => (f.spend ?? NO_SPEND).iterations,
+      (f) => f.sessionAppend?.brief ?? null, (f) => f.sessionAppend?.answer ?? null,
+    ), this.config.SESSION_TTL_UNIT_MS]);
     if (items.some((f) => f.jobStatus)) this.events.written();
     const byTask = new Map(rows.map((r) => [r.task_id, r]));
     return items.map((f) => {

@@ -21,8 +21,9 @@ export const turnView = (t: SessionTurnEntity, expiresAt: Date | string | null) 
 });
 export type TurnView = ReturnType<typeof turnView>;
 
-export const messageView = (m: Pick<SessionMessageEntity, 'role' | 'content' | 'turn_id' | 'at'>) => ({
-  role: m.role, content: m.content, turn_id: m.turn_id, at: iso(m.at),
+/** `turn_id` for a turn's message, `job_id` for a job's brief and result (the other is null). */
+export const messageView = (m: Pick<SessionMessageEntity, 'role' | 'content' | 'turn_id' | 'job_id' | 'at'>) => ({
+  role: m.role, content: m.content, turn_id: m.turn_id, job_id: m.job_id, at: iso(m.at),
 });
 
 /** The spec's session; the list leaves out `messages`. */

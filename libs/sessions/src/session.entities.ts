@@ -51,6 +51,8 @@ export class SessionMessageEntity {
   @Column('text') role: 'user' | 'assistant';
   @Column('text') content: string;
   @Column('text', { nullable: true }) turn_id: string | null;
+  /** A job run in the session: its brief (user) and result (assistant), appended when it completed. */
+  @Column('text', { nullable: true }) job_id: string | null;
   @Column('timestamptz', { default: () => 'clock_timestamp()' }) at: Date;
 }
 

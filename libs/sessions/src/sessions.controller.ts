@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Patch, Post, Q
 import { ApiBody, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorOf, CurrentToken, Principal, RequireAccess } from '@app/auth';
-import { ApiData, ApiMessage, ApiProblems, arrayOf, BODY_PROBLEMS, envelope, LIST_META, PAGE_META, PageQueryDto, ProblemCode } from '@app/common';
+import { ApiData, AppConfig, ApiMessage, ApiProblems, arrayOf, BODY_PROBLEMS, envelope, LIST_META, PAGE_META, PageQueryDto, ProblemCode } from '@app/common';
 import { ChatService } from './chat.service';
 import { CancelTurnDto, ChatDto, UpdateSessionDto } from './dto/chat.dto';
 import { ListSessionsQueryDto } from './dto/list-sessions.query';
@@ -21,6 +21,7 @@ export class SessionsController {
     private readonly chats: ChatService,
     private readonly runner: TurnRunner,
     private readonly sessions: SessionsService,
+    private readonly config: AppConfig,
   ) {}
 
   /** Answers once the agent has: the Turn (200 even when the agent failed), or its events with Accept: text/event-stream. */
@@ -35,7 +36,7 @@ export class SessionsController {
   async chat(@CurrentToken() caller: Principal, @Body() body: ChatDto, @Headers('accept') accept: string | undefined, @Res() res: Response) {
     // Every refusal is thrown here, before a byte is written: an ordinary problem+json answer.
     const turn = await this.chats.begin(caller.orgId, body);
-    if (wantsEventStream(accept)) return streamTurn(res, turn, this.runner);
+    if (wantsEventStream(accept)) return streamTurn(res, turn, this.runner, this.config);
     const ended = await this.runner.run(turn);
     res.status(200).json(envelope(ended, { org_id: caller.orgId, session_id: turn.sessionId }));
   }

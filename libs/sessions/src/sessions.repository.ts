@@ -121,6 +121,16 @@ export class SessionsRepository {
     return this.messageRows.find({ where: { session_id: sessionId, org_id: orgId }, order: { id: 'ASC' } });
   }
 
+  /** The history of the org's session if it is live (a busy one too), oldest first; [] otherwise. */
+  liveHistory(orgId: string, sessionId: string): Promise<SessionMessage[]> {
+    return preparedQuery<SessionMessage>(
+      this.db,
+      `SELECT role, content FROM session_messages
+       WHERE session_id = (SELECT id FROM sessions WHERE id = $1 AND org_id = $2 AND NOT ${EXPIRED}) ORDER BY id`,
+      [sessionId, orgId],
+    );
+  }
+
   /** Sets the TTL of a live session; expires_at = now + ttl_hours. Null when it is not a live session of the org. */
   async setTtl(orgId: string, sessionId: string, ttlHours: number, unitMs: number): Promise<SessionEntity | null> {
     const [rows] = await this.db.query(

@@ -4,5 +4,6 @@ export * from './list-paging';
 export * from './page.query';
 export * from './query-param';
 export * from './signed-cursors';
+export * from './sse-response';
 export * from './validation.pipe';
 export * from './route-template';

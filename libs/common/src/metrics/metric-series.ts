@@ -48,6 +48,10 @@ export function defineSeries(registry: Registry, collectQueueDepths: (gauge: Gau
     modelTokens: new Counter({
       name: n('model_tokens_total'), help: 'Model tokens spent by openai executors, by job type and kind (prompt, completion)', labelNames: ['job_type', 'kind'], registers,
     }),
+    agentTokens: new Counter({
+      name: n('agent_tokens_total'), help: 'Tokens that agents outside the service (http, builtin) reported they spent, by job type and kind (prompt, completion)',
+      labelNames: ['job_type', 'kind'], registers,
+    }),
     queueJobs: new Gauge({
       name: n('queue_jobs'), help: 'Bull jobs per queue and state, read from Redis at scrape time (absent while Redis cannot be reached)',
       labelNames: ['queue', 'state'], registers,

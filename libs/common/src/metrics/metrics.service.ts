@@ -134,6 +134,14 @@ export class MetricsService implements OnModuleDestroy {
     if (usage.completion > 0) this.series.modelTokens.inc({ job_type, kind: 'completion' }, usage.completion);
   }
 
+  /** What an agent outside the service says one answer spent (nothing counted when it reports nothing). */
+  agentSpend(jobTypeId: string, spend: { usage?: { prompt: number; completion: number } }): void {
+    if (!this.enabled || !spend.usage) return;
+    const job_type = this.jobTypes.of(jobTypeId);
+    if (spend.usage.prompt > 0) this.series.agentTokens.inc({ job_type, kind: 'prompt' }, spend.usage.prompt);
+    if (spend.usage.completion > 0) this.series.agentTokens.inc({ job_type, kind: 'completion' }, spend.usage.completion);
+  }
+
   onModuleDestroy(): void {
     this.registry.clear();
   }

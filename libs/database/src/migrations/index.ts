@@ -10,6 +10,7 @@ import { ScheduleRunRetry1764650000000 } from './1764650000000-ScheduleRunRetry'
 import { OrgWebhookSecrets1764660000000 } from './1764660000000-OrgWebhookSecrets';
 import { JobEventsOrgIndex1764700000000 } from './1764700000000-JobEventsOrgIndex';
 import { Sessions1764710000000 } from './1764710000000-Sessions';
+import { JobUsageAndSessions1764720000000 } from './1764720000000-JobUsageAndSessions';
 import { JobTypeApiKey1764800000000 } from './1764800000000-JobTypeApiKey';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
@@ -26,5 +27,6 @@ export const MIGRATIONS = [
   OrgWebhookSecrets1764660000000,
   JobEventsOrgIndex1764700000000,
   Sessions1764710000000,
+  JobUsageAndSessions1764720000000,
   JobTypeApiKey1764800000000,
 ];

@@ -47,13 +47,19 @@ export interface Usage {
 
 export const NO_USAGE: Usage = { prompt: 0, completion: 0, total: 0 };
 
-/** What one turn of an agent produced; `response` holds the partial answer when max_iterations was reached. */
-export interface TurnOutcome {
-  status: 'complete' | 'max_iterations_reached' | 'error';
-  response: string | null;
+/** What an agent spent on one call (a task or a turn): `iterations` counts its model calls. */
+export interface AgentSpend {
+  usage: Usage;
   tool_calls: ToolCallRecord[];
   iterations: number;
-  usage: Usage;
+}
+
+export const NO_SPEND: AgentSpend = { usage: NO_USAGE, tool_calls: [], iterations: 0 };
+
+/** What one turn of an agent produced; `response` holds the partial answer when max_iterations was reached. */
+export interface TurnOutcome extends AgentSpend {
+  status: 'complete' | 'max_iterations_reached' | 'error';
+  response: string | null;
   error: { code: string; message: string } | null;
 }
 

@@ -2,12 +2,13 @@ import { Injectable } from '@nestjs/common';
 import { SecretBoxError } from '@app/common/crypto';
 import { OutboundError } from '@app/common/outbound';
 import { BuiltinRegistry } from '../builtins/builtin-registry';
-import type { BuiltinExecutor } from '../executor';
+import type { BuiltinExecutor, HttpExecutor } from '../executor';
 import type { JobTypeEntity } from '../job-type.entity';
 import { JobTypeSecrets } from '../secrets/job-type-secrets';
 import { AgentCall, AgentRunOptions, failure, isTurn, OutcomeOf, TaskCall } from './agent-call';
 import { HttpAgentClient } from './http-agent.client';
 import { HttpTurnRunner } from './http-turn.runner';
+import { MetricsService } from '@app/common/metrics';
 import { OpenAiRunner } from '../openai/openai-runner';
 
 /**
@@ -15,7 +16,9 @@ import { OpenAiRunner } from '../openai/openai-runner';
  * type's executor, with an abort signal, answering the outcome type of the call's kind. Tasks
  * and turns share the runners, so signing, SSRF rules, timeouts and aborts are written once.
  * It never throws for what an agent does: every failure is an outcome. An aborted call
- * answers a failure coded ABORTED that the caller ignores (it knows why it aborted).
+ * answers a failure coded ABORTED that the caller ignores (it knows why it aborted). What an
+ * agent outside the service reports it spent is counted in the metrics registry here; the openai
+ * runner counts each model answer itself.
  */
 @Injectable()
 export class AgentExecutor {
@@ -25,12 +28,19 @@ export class AgentExecutor {
     private readonly builtins: BuiltinRegistry,
     private readonly secrets: JobTypeSecrets,
     private readonly openai: OpenAiRunner,
+    private readonly metrics: MetricsService,
   ) {}
 
   async run<C extends AgentCall>(jobType: JobTypeEntity, call: C, options: AgentRunOptions): Promise<OutcomeOf<C>> {
     const executor = jobType.executor;
-    if (executor.type === 'builtin') return this.builtin(executor, call, options);
     if (executor.type === 'openai') return this.openAi(jobType, call, options);
+    const outcome = executor.type === 'builtin' ? await this.builtin(executor, call, options) : await this.http(jobType, call, options);
+    if (outcome.status !== 'accepted') this.metrics.agentSpend(jobType.id, outcome as { usage?: { prompt: number; completion: number } });
+    return outcome;
+  }
+
+  private async http<C extends AgentCall>(jobType: JobTypeEntity, call: C, options: AgentRunOptions): Promise<OutcomeOf<C>> {
+    const executor = jobType.executor as HttpExecutor;
     let signingSecrets: string[];
     try {
       signingSecrets = this.secrets.signingSecrets(jobType);

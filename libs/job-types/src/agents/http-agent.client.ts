@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { OutboundError, OutboundResponse, SignedWebhookSender } from '@app/common/outbound';
 import type { AgentOutcome } from '../agent-outcome';
 import type { HttpExecutor } from '../executor';
+import { parseAgentAnswer } from './task-answer';
 
 const FAILURE_CODES: Partial<Record<OutboundError['code'], string>> = {
   TIMEOUT: 'AGENT_TIMEOUT',
@@ -11,25 +12,6 @@ const FAILURE_CODES: Partial<Record<OutboundError['code'], string>> = {
   INVALID_URL: 'OUTBOUND_URL_REFUSED',
   RESPONSE_TOO_LARGE: 'AGENT_RESPONSE_TOO_LARGE',
 };
-
-const invalid = (message: string): AgentOutcome => ({ status: 'failed', error: { code: 'INVALID_AGENT_RESPONSE', message } });
-
-/** Parses an agent's 200 body into an outcome; anything off-protocol is a failed task. */
-export function parseAgentAnswer(body: unknown): AgentOutcome {
-  if (!body || typeof body !== 'object') return invalid('the agent answered 200 without a JSON object');
-  const b = body as Record<string, unknown>;
-  if (b.status === 'completed') return { status: 'completed', result: b.result ?? null };
-  if (b.status === 'follow_up') {
-    const delay = b.delay_seconds ?? 0;
-    if (!Number.isInteger(delay) || (delay as number) < 0 || (delay as number) > 86_400) return invalid('delay_seconds must be an integer from 0 to 86400');
-    return { status: 'follow_up', result: b.result ?? null, delay_seconds: delay as number };
-  }
-  if (b.status === 'failed') {
-    const e = (b.error ?? {}) as Record<string, unknown>;
-    return { status: 'failed', error: { code: String(e.code ?? 'AGENT_FAILED').slice(0, 100), message: String(e.message ?? 'the agent reported a failure').slice(0, 5000) } };
-  }
-  return invalid('status must be "completed", "failed" or "follow_up"');
-}
 
 /**
  * Calls an HTTP agent for one task through the one signed sender (Standard Webhooks headers,
@@ -51,7 +33,7 @@ export class HttpAgentClient {
       try {
         return parseAgentAnswer(res.json());
       } catch {
-        return invalid('the agent answered 200 with a body that is not JSON');
+        return { status: 'failed', error: { code: 'INVALID_AGENT_RESPONSE', message: 'the agent answered 200 with a body that is not JSON' } };
       }
     } catch (err) {
       if (err instanceof OutboundError) {

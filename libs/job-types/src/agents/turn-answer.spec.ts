@@ -38,6 +38,9 @@ describe('readTurnAnswer', () => {
     expect(bad({ status: 'complete', response: 'x', usage: { prompt: -1 } })).toMatch(/usage/);
     expect(bad({ status: 'complete', response: 'x', usage: { prompt: 1.5 } })).toMatch(/usage/);
     expect(bad({ status: 'complete', response: 'x', iterations: 'two' })).toMatch(/iterations/);
+    // Integers, but past what the turn's columns and the session's bigint sums hold: they used to fail the turn's end in Postgres.
+    expect(bad({ status: 'complete', response: 'x', usage: { prompt: 1e21 } })).toMatch(/usage/);
+    expect(bad({ status: 'complete', response: 'x', iterations: 1e10 })).toMatch(/iterations/);
   });
 });
 

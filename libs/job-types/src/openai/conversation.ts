@@ -1,13 +1,8 @@
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { AgentOutcome } from '../agent-outcome';
+import type { AgentSpend, SessionMessage } from '../agents/agent-call';
 import type { LoopResult } from './loop-types';
 import type { OpenAiExecutor } from './openai-executor';
-
-/** A session's history, oldest first (the sessions library's messages). */
-export interface HistoryMessage {
-  role: 'user' | 'assistant';
-  content: string;
-}
 
 export interface TaskInput {
   kind: 'initial' | 'retry' | 'follow_up';
@@ -17,14 +12,14 @@ export interface TaskInput {
 }
 
 export interface TurnInput {
-  history: HistoryMessage[];
+  history: SessionMessage[];
   message: string;
   context: Record<string, unknown>;
   config?: { start_prompt?: string | null };
 }
 
-/** What a task's outcome carries besides the spec's shape, for whoever stores usage on tasks. */
-export type OpenAiTaskOutcome = AgentOutcome & Pick<LoopResult, 'usage' | 'tool_calls' | 'iterations'>;
+/** A task's outcome with what the loop spent (stored on the task, summed on the job). */
+export type OpenAiTaskOutcome = AgentOutcome & AgentSpend;
 
 /**
  * One system message: the executor's system_prompt, then the job's start_prompt. One, not two,
@@ -36,7 +31,7 @@ function system(executor: OpenAiExecutor, startPrompt: string | null | undefined
 }
 
 /** A job task: system prompt, session history (if any), then the params (and previous_tasks for a follow-up) as JSON. */
-export function taskConversation(executor: OpenAiExecutor, task: TaskInput, history: HistoryMessage[] = []): ChatCompletionMessageParam[] {
+export function taskConversation(executor: OpenAiExecutor, task: TaskInput, history: SessionMessage[] = []): ChatCompletionMessageParam[] {
   const brief = task.kind === 'follow_up' ? { params: task.params, previous_tasks: task.previous_tasks } : { params: task.params };
   return [...system(executor, task.config.start_prompt), ...history, { role: 'user', content: JSON.stringify(brief) }];
 }

@@ -5,11 +5,12 @@ import { SecretBoxError } from '@app/common/crypto';
 import { MetricsService } from '@app/common/metrics';
 import { OutboundHttpClient, SignedWebhookSender } from '@app/common/outbound';
 import type { TaskContext } from '../agent-outcome';
+import type { SessionMessage } from '../agents/agent-call';
 import type { JobTypeEntity } from '../job-type.entity';
 import { JsonSchemas } from '../json-schemas';
 import { JobTypeSecrets } from '../secrets/job-type-secrets';
 import { runAgentLoop } from './agent-loop';
-import { HistoryMessage, OpenAiTaskOutcome, responseFormat, taskConversation, taskOutcome, turnConversation } from './conversation';
+import { OpenAiTaskOutcome, responseFormat, taskConversation, taskOutcome, turnConversation } from './conversation';
 import { addUsage, LoopResult, NO_USAGE, ToolCallRecord } from './loop-types';
 import { ModelCaller, ModelClient, ModelRequest } from './model-client';
 import type { OpenAiExecutor } from './openai-executor';
@@ -26,7 +27,7 @@ export interface OpenAiTurn {
   org_id: string;
   session_id: string;
   turn_id: string;
-  history: HistoryMessage[];
+  history: SessionMessage[];
   message: string;
   context: Record<string, unknown>;
   max_iterations: number;
@@ -71,14 +72,14 @@ export class OpenAiRunner {
     private readonly metrics: MetricsService,
   ) {}
 
-  /** A job task; `history` is the session's when the job runs in one; `deadline` the job's max_time_to_complete. */
-  async runTask(jobType: JobTypeEntity, task: TaskContext, options: { deadline?: Date; history?: HistoryMessage[] } = {}): Promise<OpenAiTaskOutcome> {
+  /** A job task, on its session's history (`task.messages`) when the job runs in one; `deadline`: the job's max_time_to_complete. */
+  async runTask(jobType: JobTypeEntity, task: TaskContext, options: { deadline?: Date } = {}): Promise<OpenAiTaskOutcome> {
     const executor = jobType.executor as OpenAiExecutor;
     const config = task.config as { start_prompt?: string | null; max_iterations?: number };
     const loop = await this.run(jobType, {
-      messages: taskConversation(executor, { kind: task.kind, params: task.params, config, previous_tasks: task.previous_tasks }, options.history),
+      messages: taskConversation(executor, { kind: task.kind, params: task.params, config, previous_tasks: task.previous_tasks }, task.messages),
       scope: {
-        org_id: task.org_id, job_type_id: task.job_type_id, job_id: task.job_id, task_id: task.task_id, session_id: null,
+        org_id: task.org_id, job_type_id: task.job_type_id, job_id: task.job_id, task_id: task.task_id, session_id: task.session_id,
         target_channel: task.target_channel,
       },
       callId: task.task_id,

@@ -124,6 +124,6 @@ function reportContext(args: Record<string, unknown>, ctx: ToolContext) {
   return {
     org_id: ctx.org_id, job_id: ctx.job_id ?? '', task_id: ctx.task_id ?? '', kind: 'initial' as const, attempt: 1,
     job_type_id: ctx.job_type_id, params: args, config: {}, target_channel: ctx.target_channel ?? {}, metadata: null,
-    previous_tasks: [], signal: ctx.signal,
+    previous_tasks: [], session_id: null, messages: [], signal: ctx.signal,
   };
 }

@@ -18,6 +18,8 @@ function ctx(params: Record<string, unknown>, signal = new AbortController().sig
     target_channel: {},
     metadata: null,
     previous_tasks: [],
+    session_id: null,
+    messages: [],
     signal,
   };
 }

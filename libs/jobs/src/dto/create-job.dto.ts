@@ -49,6 +49,8 @@ export class CreateJobDto {
   @IsOptional() @IsArray() @ArrayMaxSize(20) @ValidateNested({ each: true }) @Type(() => ObserverDto) observers?: ObserverDto[];
   @ApiOptionalField({ type: 'string', maxLength: 100, description: 'Makes this job a subjob of that one (of the same org, not terminal)' })
   @IsOptional() @IsString() @MaxLength(100) parent_job_id?: string;
+  @ApiOptionalField({ type: 'string', maxLength: 100, description: "Runs the job inside that session of the org: its tasks get the session's history, its brief and result join it on completion" })
+  @IsOptional() @IsString() @MaxLength(100) session_id?: string;
   @ApiOptionalField({ ...JSON_OBJECT, description: 'Returned as given' })
   @IsOptional() @IsObject() metadata?: Record<string, unknown>;
 }

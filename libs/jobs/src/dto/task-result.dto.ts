@@ -1,6 +1,9 @@
 import { ApiProperty } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsIn, IsInt, IsObject, IsOptional, IsString, Max, MaxLength, Min, ValidateIf, ValidateNested } from 'class-validator';
+import {
+  ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested,
+} from 'class-validator';
+import { MAX_ITERATIONS, MAX_TOKENS, MAX_TOOL_CALLS } from '@app/job-types';
 import { ANY_JSON, ApiField, ApiOptionalField } from '@app/common';
 
 export class AgentErrorDto {
@@ -10,7 +13,22 @@ export class AgentErrorDto {
   @IsString() @MaxLength(5000) message: string;
 }
 
-/** The body an agent sends on the async result route; the same as its 200 answers. */
+/** Token counts as in a Turn; `total` defaults to prompt + completion. */
+export class UsageDto {
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_TOKENS) prompt?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_TOKENS) completion?: number;
+  @IsOptional() @IsInt() @Min(0) @Max(2 * MAX_TOKENS) total?: number;
+}
+
+/** One tool call as in a Turn. */
+export class ToolCallDto {
+  @IsString() @MinLength(1) @MaxLength(200) tool: string;
+  @IsString() @MinLength(1) @MaxLength(50) status: string;
+  @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) duration_ms?: number;
+  @IsOptional() @IsString() @MaxLength(100) error_code?: string | null;
+}
+
+/** The body an agent sends on the async result route; the same as its 200 answers (with what it spent, optionally). */
 export class TaskResultDto {
   @ApiField({ type: 'string', enum: ['completed', 'failed', 'follow_up'] })
   @IsIn(['completed', 'failed', 'follow_up']) status: 'completed' | 'failed' | 'follow_up';
@@ -20,4 +38,7 @@ export class TaskResultDto {
   @ValidateIf((o: TaskResultDto) => o.status === 'failed') @IsObject() @ValidateNested() @Type(() => AgentErrorDto) error?: AgentErrorDto;
   @ApiOptionalField({ type: 'integer', minimum: 0, maximum: 86_400, description: 'follow_up: seconds until the follow-up task' })
   @IsOptional() @IsInt() @Min(0) @Max(86_400) delay_seconds?: number;
+  @IsOptional() @IsObject() @ValidateNested() @Type(() => UsageDto) usage?: UsageDto;
+  @IsOptional() @IsArray() @ArrayMaxSize(MAX_TOOL_CALLS) @ValidateNested({ each: true }) @Type(() => ToolCallDto) tool_calls?: ToolCallDto[];
+  @IsOptional() @IsInt() @Min(0) @Max(MAX_ITERATIONS) iterations?: number;
 }

@@ -1,5 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-import type { JobConfig } from '@app/job-types';
+import type { JobConfig, Usage } from '@app/job-types';
 import type { JobError, JobStatus } from '../job-status';
 
 /** Outcome of delivering a job's results to its target_channel: a projection of its channel posts (libs/channels). */
@@ -13,7 +13,7 @@ export interface JobDelivery {
   error: JobError | null;
 }
 
-/** `jobs` (migrations InitialSchema, DeliverySchema). Its statements are hand-written SQL in this library's repositories. */
+/** `jobs` (migrations InitialSchema, DeliverySchema, JobUsageAndSessions). Its statements are hand-written SQL in this library's repositories. */
 @Entity('jobs')
 export class JobEntity {
   @PrimaryColumn('text') id: string;
@@ -44,4 +44,9 @@ export class JobEntity {
   @Column('timestamptz', { nullable: true }) canceled_at: Date | null;
   /** Written by libs/channels' outbox fragments (docs/decisions.md "Table ownership"); null before the first post. */
   @Column('jsonb', { nullable: true }) delivery: JobDelivery | null;
+  /** The sum of its tasks' usage and iterations, added by each task's finish. */
+  @Column('jsonb', { default: () => `'{"total": 0, "prompt": 0, "completion": 0}'` }) usage: Usage;
+  @Column('integer', { default: 0 }) iterations: number;
+  /** The session it runs in (no foreign key: the session may be swept while the job stays). */
+  @Column('text', { nullable: true }) session_id: string | null;
 }

@@ -1,7 +1,8 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { ToolCallRecord, Usage } from '@app/job-types';
 import type { JobError, TaskKind, TaskStatus } from '../job-status';
 
-/** `tasks`: one agent call of a job (the first, a retry, a follow-up). Migrations InitialSchema, WorkerLiveness. */
+/** `tasks`: one agent call of a job (the first, a retry, a follow-up). Migrations InitialSchema, WorkerLiveness, JobUsageAndSessions. */
 @Entity('tasks')
 export class TaskEntity {
   @PrimaryColumn('text') id: string;
@@ -23,4 +24,8 @@ export class TaskEntity {
   @Column('integer', { default: 0 }) claims: number;
   /** The worker that claimed it while RUNNING (see WorkerHeartbeat). */
   @Column('text', { nullable: true }) worker_id: string | null;
+  /** What the agent said it spent on this task (zeros, [] and 0 when it said nothing). */
+  @Column('jsonb', { default: () => `'{"total": 0, "prompt": 0, "completion": 0}'` }) usage: Usage;
+  @Column('jsonb', { default: () => "'[]'" }) tool_calls: ToolCallRecord[];
+  @Column('integer', { default: 0 }) iterations: number;
 }

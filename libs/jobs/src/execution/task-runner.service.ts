@@ -4,6 +4,7 @@ import { AppConfig, DomainError } from '@app/common';
 import { MetricsService } from '@app/common/metrics';
 import { AgentExecutor, AgentOutcome, JobTypeEntity, JobTypesService } from '@app/job-types';
 import { AgentTaskPayload, TaskQueue } from '@app/queue';
+import { SessionJobs } from '@app/sessions';
 import { JobTransitionsRepository } from '../job-transitions.repository';
 import { JobsReadRepository } from '../jobs-read.repository';
 import { TaskTransitionsRepository } from '../task-transitions.repository';
@@ -30,6 +31,7 @@ export class TaskRunnerService {
     private readonly callbacks: CallbackTokens,
     private readonly inFlight: InFlightTasks,
     private readonly metrics: MetricsService,
+    private readonly sessions: SessionJobs,
   ) {}
 
   async run(payload: AgentTaskPayload): Promise<void> {
@@ -71,14 +73,22 @@ export class TaskRunnerService {
     }
   }
 
-  /** Through the job type's executor (HTTP or builtin), as session turns are; an aborted call's outcome is ignored by run(). */
+  /**
+   * Through the job type's executor (HTTP, builtin or openai), as session turns are; an aborted
+   * call's outcome is ignored by run(). A job in a session gets the session's history as it is
+   * now (turns and jobs since the job was created included).
+   */
   private async execute(job: JobRow, task: TaskRow, jobType: JobTypeEntity, signal: AbortSignal): Promise<AgentOutcome> {
-    const previous = task.kind === 'initial' ? [] : await this.previousTasks(job.org_id, job.id, task.id);
+    const [previous, messages] = await Promise.all([
+      task.kind === 'initial' ? [] : this.previousTasks(job.org_id, job.id, task.id),
+      job.session_id ? this.sessions.history(job.org_id, job.session_id) : [],
+    ]);
     const callbackUrl = `${this.config.publicUrl}/services/agent-jobs/${job.id}/tasks/${task.id}/result`;
     return this.agents.run(jobType, {
       org_id: job.org_id, job_id: job.id, task_id: task.id, kind: task.kind, attempt: task.attempt,
       job_type_id: job.job_type_id, params: job.params, config: job.config as unknown as Record<string, unknown>,
       target_channel: job.target_channel, metadata: job.metadata, previous_tasks: previous,
+      session_id: job.session_id, messages,
       callback: { url: callbackUrl, token: this.callbacks.issue(task.id, job.id, job.org_id, job.deadline_at!) },
     }, { signal, deadline: job.deadline_at! });
   }

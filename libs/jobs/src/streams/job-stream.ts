@@ -1,7 +1,7 @@
 import { Logger } from '@nestjs/common';
 import { TERMINAL_STATUSES } from '../job-status';
 import { LiveStream } from './live-stream';
-import type { SseResponse } from './sse-response';
+import type { SseResponse } from '@app/common';
 import type { FeedEvent, StreamEventsRepository } from './stream-events.repository';
 
 const RECHECK_AFTER_ERROR_MS = 1000;

@@ -1,5 +1,5 @@
 import type { EventFeed, FeedSubscriber } from './event-feed';
-import type { SseResponse } from './sse-response';
+import type { SseResponse } from '@app/common';
 import type { FeedEvent } from './stream-events.repository';
 
 const REPLAY_PAGE = 500;

@@ -1,14 +1,13 @@
 import { Injectable, Logger } from '@nestjs/common';
 import type { Response } from 'express';
 import type { Principal } from '@app/auth';
-import { AppConfig } from '@app/common';
+import { AppConfig, SseResponse } from '@app/common';
 import { JobsQueryService } from '../jobs-query.service';
 import { EventFeed } from './event-feed';
 import { JobStream } from './job-stream';
 import type { LiveStream } from './live-stream';
 import { OpenStreams } from './open-streams';
 import { OrgStream, OrgStreamFilters } from './org-stream';
-import { SseResponse } from './sse-response';
 import { StreamEventsRepository } from './stream-events.repository';
 
 /** Opens the live streams: every refusal (401, 403, 404, 400) is answered before the first byte of the stream. */

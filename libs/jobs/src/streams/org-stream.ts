@@ -1,6 +1,6 @@
 import type { JobEventKind } from '../job-rows';
 import { LiveStream } from './live-stream';
-import type { SseResponse } from './sse-response';
+import type { SseResponse } from '@app/common';
 import type { FeedEvent, StreamEventsRepository } from './stream-events.repository';
 
 export interface OrgStreamFilters {

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { sseMessage } from '@app/common';
 import { preparedQuery, StatementBatcher } from '@app/database';
 import type { JobEventRow } from '../job-rows';
 import { JobStatus, TERMINAL_STATUSES } from '../job-status';
@@ -25,7 +26,7 @@ export function feedEvent(row: StreamEventRow): FeedEvent {
   return {
     id: view.id, orgId: row.org_id, jobId: row.job_id, kind: row.kind, to: row.to_status,
     jobTypeId: row.job_type_id, channelCode: row.channel_code,
-    frame: `id: ${view.id}\nevent: ${view.kind}\ndata: ${JSON.stringify(view)}\n\n`,
+    frame: sseMessage(view.kind, view, view.id),
   };
 }
 

@@ -1,9 +1,17 @@
 import type { Response } from 'express';
 
 /**
- * One client's `text/event-stream` response. Bytes the client has not read yet queue in
- * the socket's buffer (writableLength); past `maxBufferBytes` the client is dropped rather
- * than held in memory: it reconnects with Last-Event-ID and replays what it missed.
+ * One Server-Sent Events message: `id:` (when given), `event:` and `data:` lines. JSON.stringify
+ * escapes newlines, so the data is always one line.
+ */
+export const sseMessage = (event: string, data: unknown, id?: number | string): string =>
+  `${id === undefined ? '' : `id: ${id}\n`}event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+
+/**
+ * One client's `text/event-stream` response (the job and org streams, a chat turn's stream).
+ * Bytes the client has not read yet queue in the socket's buffer (writableLength); past
+ * `maxBufferBytes` the client is dropped rather than held in memory: a job stream's client
+ * reconnects with Last-Event-ID and replays what it missed.
  */
 export class SseResponse {
   private closed = false;
@@ -51,6 +59,11 @@ export class SseResponse {
       this.res.on('drain', done).on('close', done);
     });
     return !this.closed;
+  }
+
+  /** Queues one message (see write). */
+  send(event: string, data: unknown, id?: number | string): boolean {
+    return this.write(sseMessage(event, data, id));
   }
 
   ping(): void {
