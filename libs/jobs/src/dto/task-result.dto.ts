@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
   ArrayMaxSize, IsArray, IsIn, IsInt, IsNumber, IsObject, IsOptional, IsString, Max, MaxLength, Min, MinLength, ValidateIf, ValidateNested,
@@ -15,16 +15,23 @@ export class AgentErrorDto {
 
 /** Token counts as in a Turn; `total` defaults to prompt + completion. */
 export class UsageDto {
+  @ApiOptionalField({ type: 'integer', minimum: 0, maximum: MAX_TOKENS })
   @IsOptional() @IsInt() @Min(0) @Max(MAX_TOKENS) prompt?: number;
+  @ApiOptionalField({ type: 'integer', minimum: 0, maximum: MAX_TOKENS })
   @IsOptional() @IsInt() @Min(0) @Max(MAX_TOKENS) completion?: number;
+  @ApiOptionalField({ type: 'integer', minimum: 0, maximum: 2 * MAX_TOKENS, description: 'Defaults to prompt + completion' })
   @IsOptional() @IsInt() @Min(0) @Max(2 * MAX_TOKENS) total?: number;
 }
 
 /** One tool call as in a Turn. */
 export class ToolCallDto {
+  @ApiField({ type: 'string', minLength: 1, maxLength: 200 })
   @IsString() @MinLength(1) @MaxLength(200) tool: string;
+  @ApiField({ type: 'string', minLength: 1, maxLength: 50 })
   @IsString() @MinLength(1) @MaxLength(50) status: string;
+  @ApiOptionalField({ type: 'number', minimum: 0 })
   @IsOptional() @IsNumber({ allowNaN: false, allowInfinity: false }) @Min(0) duration_ms?: number;
+  @ApiOptionalField({ type: ['string', 'null'], maxLength: 100 })
   @IsOptional() @IsString() @MaxLength(100) error_code?: string | null;
 }
 
@@ -38,7 +45,10 @@ export class TaskResultDto {
   @ValidateIf((o: TaskResultDto) => o.status === 'failed') @IsObject() @ValidateNested() @Type(() => AgentErrorDto) error?: AgentErrorDto;
   @ApiOptionalField({ type: 'integer', minimum: 0, maximum: 86_400, description: 'follow_up: seconds until the follow-up task' })
   @IsOptional() @IsInt() @Min(0) @Max(86_400) delay_seconds?: number;
+  @ApiProperty({ type: () => UsageDto, required: false, description: 'What the task spent (as in a Turn)' })
   @IsOptional() @IsObject() @ValidateNested() @Type(() => UsageDto) usage?: UsageDto;
+  @ApiPropertyOptional({ type: () => [ToolCallDto], maxItems: MAX_TOOL_CALLS })
   @IsOptional() @IsArray() @ArrayMaxSize(MAX_TOOL_CALLS) @ValidateNested({ each: true }) @Type(() => ToolCallDto) tool_calls?: ToolCallDto[];
+  @ApiOptionalField({ type: 'integer', minimum: 0, maximum: MAX_ITERATIONS, description: 'Model calls made' })
   @IsOptional() @IsInt() @Min(0) @Max(MAX_ITERATIONS) iterations?: number;
 }

@@ -22,6 +22,9 @@ export const JOB_SCHEMAS = {
     finished_at: time,
     result: ANY_JSON,
     error: agentError,
+    usage: jobTypeSchema('Usage'),
+    tool_calls: arrayOf(jobTypeSchema('ToolCall'), { description: 'As the agent reported them' }),
+    iterations: { ...INTEGER, description: 'Model calls the agent reported (0: unknown)' },
   }),
   JobDelivery: object({
     status: enumOf(['PENDING', 'DELIVERED', 'FAILED']),
@@ -57,6 +60,9 @@ export const JOB_SCHEMAS = {
     canceled_by: { type: ['string', 'null'], description: 'The token (or `agent`, `schedule:<id>`...) that canceled it' },
     canceled_at: time,
     delivery: nullable(ref('JobDelivery')),
+    session_id: { type: ['string', 'null'], description: 'The session the job runs in' },
+    usage: { ...jobTypeSchema('Usage'), description: "The sum of its tasks' usage" },
+    iterations: { ...INTEGER, description: "The sum of its tasks' iterations" },
   }),
   JobEvent: object({
     id: { ...INTEGER, description: 'Increasing, unique in the deployment' },

@@ -37,6 +37,7 @@ export const SESSION_SCHEMAS = {
     role: enumOf(['user', 'assistant']),
     content: TEXT,
     turn_id: { type: ['string', 'null'] },
+    job_id: { type: ['string', 'null'], description: 'Set on the brief and result a job in this session appended' },
     at: TIMESTAMP,
   }),
   Session: object(sessionFields),
