@@ -11,7 +11,7 @@ import { JobListRepository } from '../../libs/jobs/src/job-list.repository';
 import { JobsQueryService } from '../../libs/jobs/src/jobs-query.service';
 import { JobsReadRepository } from '../../libs/jobs/src/jobs-read.repository';
 import { ObservedJobsRepository, OUTBOX_PEEK_SQL } from '../../libs/jobs/src/observed-jobs.repository';
-import { DUE_TASKS_SQL, HAND_BACK_SQL } from '../../libs/jobs/src/task-recovery.repository';
+import { DUE_TASKS_SQL, HAND_BACK_SQL, ORDERED_WALK } from '../../libs/jobs/src/task-recovery.repository';
 import { AWAIT_CALLBACK_SQL, CLAIM_SQL, FINISH_SQL, RELEASE_SQL } from '../../libs/jobs/src/task-transitions.repository';
 import { DeliveriesRepository } from '../../libs/observers/src/delivery/deliveries.repository';
 import { DeliveryReconcilerService } from '../../libs/observers/src/delivery/delivery-reconciler.service';
@@ -155,6 +155,9 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   'channel posts: finish': async () => ({ text: postFinishSql(jobRecordSql), values: [[JOB], ['bulk'], [TASK], ['DELIVERED'], ['1.2'], [null], [null], [null]] }),
 };
 
+/** Periodic statements that walk a partial index up to a LIMIT, in its key order. */
+const ORDERED_WALKS = ['reconciler: due tasks, first batch', 'reconciler: due tasks, after the cursor'];
+
 describe('query plans on a large, never-analyzed history', () => {
   let c: Client;
   let tableOfIndex: Map<string, string>;
@@ -191,6 +194,17 @@ describe('query plans on a large, never-analyzed history', () => {
       const read = new Set(nodes.filter((n) => /Scan/.test(n['Node Type'])).map((n) => n['Relation Name'] ?? tableOfIndex.get(n['Index Name']!)));
       const viaIndex = new Set(nodes.filter((n) => n['Index Name']).map((n) => tableOfIndex.get(n['Index Name']!)));
       for (const table of BIG_TABLES) if (read.has(table)) expect({ mode, table, viaIndex: viaIndex.has(table) }).toEqual({ mode, table, viaIndex: true });
+    }
+  });
+
+  // A periodic walk that stops at a LIMIT must read its partial index in key order: a Sort over
+  // a bitmap scan visits every dead entry the never-vacuumed index keeps, on every pass.
+  it.each(ORDERED_WALKS)('%s walks its index in order (no Sort)', async (name) => {
+    const { text, values } = await STATEMENTS[name]();
+    for (const mode of ['custom', 'generic'] as const) {
+      await c.query(ORDERED_WALK.replace(' LOCAL', ''));
+      const types = flatten(await plan(text, values, mode).finally(() => c.query('RESET enable_sort'))).map((n) => n['Node Type']);
+      expect({ mode, sorts: types.filter((t) => t === 'Sort' || t === 'Bitmap Heap Scan') }).toEqual({ mode, sorts: [] });
     }
   });
 
