@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { orderedWalk } from '@app/database';
 import type { HandedBackTask } from './task-transitions.repository';
 
 export interface DueTask extends HandedBackTask {
@@ -11,12 +12,8 @@ export interface DueTask extends HandedBackTask {
 /**
  * PENDING tasks due within $1 ms, in (run_at, id) order after the keyset ($3, $4), $2 at most:
  * along tasks_pending_due_idx (ORDER BY its key), so the walk never reads finished tasks.
- * Run under ORDERED_WALK: otherwise a planner without fresh statistics sorts a bitmap scan,
- * which visits every dead entry of the partial index on each pass (each task leaves PENDING
- * once); an index scan in key order stops at the LIMIT and marks the dead entries it passes.
+ * Run as an orderedWalk (see there why).
  */
-export const ORDERED_WALK = 'SET LOCAL enable_sort = off';
-
 export const DUE_TASKS_SQL = `
   SELECT id, job_id, org_id, claims, run_at, run_at::text AS run_at_key FROM tasks
   WHERE status = 'PENDING' AND run_at <= now() + $1::float8 * interval '1 millisecond'
@@ -50,10 +47,7 @@ export class TaskRecoveryRepository {
   constructor(private readonly db: DataSource) {}
 
   dueTasks(lookaheadMs: number, limit: number, after: { runAt: string; id: string } | null): Promise<DueTask[]> {
-    return this.db.transaction(async (em) => {
-      await em.query(ORDERED_WALK);
-      return em.query(DUE_TASKS_SQL, [lookaheadMs, limit, after?.runAt ?? null, after?.id ?? null]);
-    });
+    return orderedWalk(this.db, DUE_TASKS_SQL, [lookaheadMs, limit, after?.runAt ?? null, after?.id ?? null]);
   }
 
   handBack(deadWorkerIds: string[], limit: number): Promise<HandedBackTask[]> {
