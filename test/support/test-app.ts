@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createApp } from '../../apps/api/create-app';
 import { Scopes, TokenService } from '../../libs/auth/src';
 import { AppConfig } from '../../libs/common/src';
+import { redisConnectionOptions } from '../../libs/queue/src';
 import { databaseUrl, DB_PREFIX, PG_ADMIN_URL, REDIS_URL, runId, templateDb, TEST_JWT_SECRET } from './test-env';
 
 export { eventually } from './eventually';
@@ -74,7 +75,9 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // The port is only known now: agents' callback URLs must point at this server.
   app.get(AppConfig).PUBLIC_URL = url;
   const db = new Pool({ connectionString: database.url, max: 3 });
-  const redis = new Redis(env.REDIS_URL ?? REDIS_URL);
+  // Through the sentinel when the app is (REDIS_URL's host is not used then); on a cluster, REDIS_URL's node.
+  const config = app.get(AppConfig);
+  const redis = config.redisTopology.kind === 'sentinel' ? new Redis({ ...redisConnectionOptions(config), maxRetriesPerRequest: 20 }) : new Redis(env.REDIS_URL ?? REDIS_URL);
   const tokens = app.get(TokenService);
   return {
     app, url, env, db, redis,
