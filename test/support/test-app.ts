@@ -20,7 +20,7 @@ export interface TestApp {
   /** A pg pool on this file's own database, for assertions on what was stored. */
   db: Pool;
   redis: Redis;
-  token(orgId: string, scopes?: Scopes, opts?: { expiresInSeconds?: number }): Promise<string>;
+  token(orgId: string, scopes?: Scopes, opts?: { expiresInSeconds?: number; rateLimitPerMinute?: number }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -85,7 +85,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app, url, env, db, redis,
     http: () => request(app.getHttpServer()),
     token: async (orgId, scopes = { SERVICES: 'WRITE' }, opts = {}) =>
-      (await tokens.issue({ orgId, scopes, expiresInSeconds: opts.expiresInSeconds })).token,
+      (await tokens.issue({ orgId, scopes, expiresInSeconds: opts.expiresInSeconds, rateLimitPerMinute: opts.rateLimitPerMinute })).token,
     close: async () => {
       await app.close();
       await db.end();
