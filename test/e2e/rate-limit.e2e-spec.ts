@@ -30,9 +30,8 @@ describe('rate limits', () => {
   let org: string;
   let other: ApiProcess | undefined;
 
-  const list = (token: string, base?: string) => (base
-    ? fetch(`${base}/services/job-types`, { headers: bearer(token) })
-    : t.http().get('/services/job-types').set(bearer(token)));
+  const list = (token: string) => t.http().get('/services/job-types').set(bearer(token));
+  const listOn = (api: ApiProcess, token: string) => fetch(`${api.url}/services/job-types`, { headers: bearer(token) });
 
   beforeAll(async () => {
     t = await startTestApp({
@@ -125,15 +124,15 @@ describe('rate limits', () => {
     other = await startApiProcess(t.env);
     const token = await t.token(org, { SERVICES: 'READ' });
     expect(limits(await list(token))).toEqual({ limit: 3, remaining: 2, policy: '3;w=60' });
-    const there = await list(token, other.url) as globalThis.Response;
+    const there = await listOn(other, token);
     expect(there.status).toBe(200);
     expect(there.headers.get('ratelimit-remaining')).toBe('1');
     expect((await list(token)).status).toBe(200);
-    const refused = await list(token, other.url) as globalThis.Response;
+    const refused = await listOn(other, token);
     expect(refused.status).toBe(429);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect((await refused.json()).code).toBe('RATE_LIMITED');
+    expect(((await refused.json()) as { code: string }).code).toBe('RATE_LIMITED');
     expect(refused.headers.get('retry-after')).toMatch(/^[1-9][0-9]*$/);
-    expectRateLimited(await list(token) as Response, 3);
+    expectRateLimited(await list(token), 3);
   });
 });
