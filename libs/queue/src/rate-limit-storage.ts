@@ -1,8 +1,7 @@
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import type { ThrottlerStorageRecord } from '@nestjs/throttler/dist/throttler-storage-record.interface';
 import type Redis from 'ioredis';
-import { AppConfig } from '@app/common';
-import { createRedis } from './redis-connection';
+import { createRedis, RedisSettings } from './redis-connection';
 
 /**
  * A rate-limit check waits this long for Redis at most, then the request is served unchecked
@@ -26,9 +25,9 @@ type Counting = Redis & {
 export class RedisRateLimitStorage extends ThrottlerStorageRedisService {
   private closed = false;
 
-  constructor(config: Pick<AppConfig, 'REDIS_URL' | 'REDIS_TIMEOUT_MS'>) {
+  constructor(config: RedisSettings) {
     const redis = createRedis(config, { enableOfflineQueue: false, commandTimeout: RATE_LIMIT_REDIS_TIMEOUT_MS, enableAutoPipelining: true });
-    super(redis);
+    super(redis as Redis); // a Cluster on a cluster topology: the library takes either
     redis.defineCommand('rateLimitHit', { numberOfKeys: 2, lua: this.scriptSrc });
   }
 
@@ -51,6 +50,6 @@ export class RedisRateLimitStorage extends ThrottlerStorageRedisService {
   override onModuleDestroy(): void {
     if (this.closed) return;
     this.closed = true;
-    (this.redis as Redis).disconnect(false);
+    this.redis.disconnect(false);
   }
 }
