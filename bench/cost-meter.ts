@@ -1,0 +1,145 @@
+/**
+ * What one measured window cost, by process and in Postgres writes: CPU seconds of the
+ * service processes, of this database's Postgres backends (plus the shared WAL writer,
+ * checkpointer and background writer) and of redis-server, all from /proc utime + stime;
+ * row versions per table (pg_stat_user_tables), index entries they imply, and WAL bytes
+ * (pg_current_wal_lsn). Read it as a ratio within one run: the machine is shared, and WAL
+ * and redis-server are cluster-wide.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { commandCpuSeconds, databaseUrl, processCpuSeconds, sleep, withPg } from './harness';
+
+export interface TableWrites {
+  ins: number;
+  upd: number;
+  hot: number;
+  del: number;
+  /** Indexes on the table (partial ones included: an upper bound on entries per version). */
+  indexes: number;
+}
+
+export interface WriteCounts {
+  tables: Record<string, TableWrites>;
+  walBytes: number;
+  commits: number;
+}
+
+export interface WindowCost {
+  /** CPU seconds over the window, by process group. */
+  cpu: Record<string, number>;
+  writes: WriteCounts;
+}
+
+/** Postgres processes that serve every database (their CPU is counted whole, and shared). */
+const SHARED_PG = /^postgres: (\S+: )?(walwriter|checkpointer|background writer)/;
+
+export async function writeCounts(database: string): Promise<WriteCounts> {
+  return withPg(databaseUrl(database), async (c) => {
+    const { rows: [w] } = await c.query(
+      `SELECT pg_current_wal_lsn()::text AS lsn, pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::float8 AS wal, d.xact_commit::float8 AS commits
+       FROM pg_stat_database d WHERE d.datname = current_database()`);
+    const t = await c.query(
+      `SELECT s.relname, s.n_tup_ins::float8 AS ins, s.n_tup_upd::float8 AS upd, s.n_tup_hot_upd::float8 AS hot, s.n_tup_del::float8 AS del,
+              (SELECT count(*)::int FROM pg_index i WHERE i.indrelid = s.relid) AS indexes
+       FROM pg_stat_user_tables s`);
+    const tables: WriteCounts['tables'] = {};
+    for (const r of t.rows) tables[r.relname] = { ins: r.ins, upd: r.upd, hot: r.hot, del: r.del, indexes: r.indexes };
+    return { tables, walBytes: Number(w.wal), commits: Number(w.commits) };
+  });
+}
+
+/** b - a, per table; tables without writes left out. */
+export function writesBetween(a: WriteCounts, b: WriteCounts): WriteCounts {
+  const tables: WriteCounts['tables'] = {};
+  for (const [name, t] of Object.entries(b.tables)) {
+    const z = a.tables[name] ?? { ins: 0, upd: 0, hot: 0, del: 0 };
+    const d = { ins: t.ins - z.ins, upd: t.upd - z.upd, hot: t.hot - z.hot, del: t.del - z.del, indexes: t.indexes };
+    if (d.ins + d.upd + d.del > 0) tables[name] = d;
+  }
+  return { tables, walBytes: b.walBytes - a.walBytes, commits: b.commits - a.commits };
+}
+
+/** Per table: row versions (inserts + updates), of which HOT, and the index entries they add. */
+export function writesPerJob(w: WriteCounts, jobs: number) {
+  const per = (n: number) => n / Math.max(1, jobs);
+  const rows = Object.entries(w.tables).map(([table, t]) => ({
+    table,
+    versions: per(t.ins + t.upd),
+    hot: per(t.hot),
+    // A HOT update adds no index entry; an insert or other update adds one to every index.
+    indexEntries: per((t.ins + t.upd - t.hot) * t.indexes),
+    indexes: t.indexes,
+    del: per(t.del),
+  })).sort((a, b) => b.versions - a.versions);
+  const sum = (k: 'versions' | 'hot' | 'indexEntries') => rows.reduce((s, r) => s + r[k], 0);
+  return { rows, versions: sum('versions'), hot: sum('hot'), indexEntries: sum('indexEntries'), walBytes: per(w.walBytes), commits: per(w.commits) };
+}
+
+export function formatWrites(p: ReturnType<typeof writesPerJob>): string[] {
+  return [
+    `row versions per job ${p.versions.toFixed(2)} (${p.hot.toFixed(2)} of them HOT), index entries ~${p.indexEntries.toFixed(1)}, `
+      + `WAL ${(p.walBytes / 1024).toFixed(1)} KiB (cluster-wide), ${p.commits.toFixed(2)} commits`,
+    ...p.rows.map((r) => `  ${r.table.padEnd(16)} ${r.versions.toFixed(2)} versions (${r.hot.toFixed(2)} HOT), ${r.indexes} indexes -> ~${r.indexEntries.toFixed(1)} index entries`
+      + (r.del ? `, ${r.del.toFixed(2)} deletes` : '')),
+  ];
+}
+
+/**
+ * CPU of a database's backends (none: database null): pids are sampled every 250 ms (pool connections live the
+ * whole window; one that starts inside it counts from zero), plus the shared processes.
+ */
+export function startCpuMeter(database: string | null, services: Array<{ label: string; cpuSeconds: () => number }>) {
+  const base = new Map<number, number>();
+  const last = new Map<number, number>();
+  const shared = sharedPgPids();
+  const service0 = services.map((s) => s.cpuSeconds());
+  const shared0 = shared.reduce((s, pid) => s + processCpuSeconds(pid), 0);
+  const redis0 = commandCpuSeconds('redis-server');
+  const self0 = process.cpuUsage();
+  let running = true;
+  let first = true;
+  const sample = async (c: import('pg').Client) => {
+    const { rows } = await c.query<{ pid: number }>(`SELECT pid FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()`, [database]);
+    for (const { pid } of rows) {
+      const cpu = processCpuSeconds(pid);
+      if (!Number.isFinite(cpu)) continue;
+      if (!base.has(pid)) base.set(pid, first ? cpu : 0);
+      last.set(pid, cpu);
+    }
+    first = false;
+  };
+  const loop = database === null ? Promise.resolve() : withPg(databaseUrl(database), async (c) => {
+    while (running) {
+      await sample(c);
+      await sleep(250);
+    }
+    await sample(c);
+  });
+  return {
+    async stop(): Promise<Record<string, number>> {
+      running = false;
+      await loop;
+      const out: Record<string, number> = {};
+      services.forEach((s, i) => { out[s.label] = s.cpuSeconds() - service0[i]; });
+      if (database !== null) out.postgres = [...last].reduce((s, [pid, cpu]) => s + cpu - (base.get(pid) ?? 0), 0)
+        + shared.reduce((s, pid) => s + processCpuSeconds(pid), 0) - shared0;
+      out.redis = commandCpuSeconds('redis-server') - redis0;
+      const self = process.cpuUsage(self0);
+      out.bench = (self.user + self.system) / 1e6;
+      return out;
+    },
+  };
+}
+
+function sharedPgPids(): number[] {
+  const pids: number[] = [];
+  for (const d of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    try {
+      const cmdline = readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      if (SHARED_PG.test(cmdline)) pids.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return pids;
+}
