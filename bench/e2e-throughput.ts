@@ -64,7 +64,7 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
     await pool(1000, concurrency, create);
     const warm = await until(() => sql(`SELECT count(*)::int AS n FROM jobs WHERE status = 'COMPLETED'`, []), (r) => r[0].n >= 1000, 60_000, 250);
     if (warm[0].n < 1000) throw new Error(`warm-up: only ${warm[0].n} of 1000 jobs completed within 60 s`);
-    await sleep(500);
+    await sleep(1500); // the warm-up's table statistics flushed (backends flush about once a second) before the window opens
 
     for (const s of services) s.probe();
     const cpu0 = services.map((s) => s.cpuSeconds());
