@@ -14,8 +14,10 @@ export interface TableWrites {
   upd: number;
   hot: number;
   del: number;
-  /** Indexes on the table (partial ones included: an upper bound on entries per version). */
+  /** Indexes on the table without a predicate (every non-HOT version adds an entry to each). */
   indexes: number;
+  /** Partial indexes: a version adds an entry only when it matches the predicate (e.g. status = 'RUNNING'). */
+  partial: number;
 }
 
 export interface WriteCounts {
@@ -40,10 +42,11 @@ export async function writeCounts(database: string): Promise<WriteCounts> {
        FROM pg_stat_database d WHERE d.datname = current_database()`);
     const t = await c.query(
       `SELECT s.relname, s.n_tup_ins::float8 AS ins, s.n_tup_upd::float8 AS upd, s.n_tup_hot_upd::float8 AS hot, s.n_tup_del::float8 AS del,
-              (SELECT count(*)::int FROM pg_index i WHERE i.indrelid = s.relid) AS indexes
+              (SELECT count(*)::int FROM pg_index i WHERE i.indrelid = s.relid AND i.indpred IS NULL) AS indexes,
+              (SELECT count(*)::int FROM pg_index i WHERE i.indrelid = s.relid AND i.indpred IS NOT NULL) AS partial
        FROM pg_stat_user_tables s`);
     const tables: WriteCounts['tables'] = {};
-    for (const r of t.rows) tables[r.relname] = { ins: r.ins, upd: r.upd, hot: r.hot, del: r.del, indexes: r.indexes };
+    for (const r of t.rows) tables[r.relname] = { ins: r.ins, upd: r.upd, hot: r.hot, del: r.del, indexes: r.indexes, partial: r.partial };
     return { tables, walBytes: Number(w.wal), commits: Number(w.commits) };
   });
 }
@@ -53,7 +56,7 @@ export function writesBetween(a: WriteCounts, b: WriteCounts): WriteCounts {
   const tables: WriteCounts['tables'] = {};
   for (const [name, t] of Object.entries(b.tables)) {
     const z = a.tables[name] ?? { ins: 0, upd: 0, hot: 0, del: 0 };
-    const d = { ins: t.ins - z.ins, upd: t.upd - z.upd, hot: t.hot - z.hot, del: t.del - z.del, indexes: t.indexes };
+    const d = { ins: t.ins - z.ins, upd: t.upd - z.upd, hot: t.hot - z.hot, del: t.del - z.del, indexes: t.indexes, partial: t.partial };
     if (d.ins + d.upd + d.del > 0) tables[name] = d;
   }
   return { tables, walBytes: b.walBytes - a.walBytes, commits: b.commits - a.commits };
@@ -66,20 +69,25 @@ export function writesPerJob(w: WriteCounts, jobs: number) {
     table,
     versions: per(t.ins + t.upd),
     hot: per(t.hot),
-    // A HOT update adds no index entry; an insert or other update adds one to every index.
+    // A HOT update adds no index entry; an insert or other update adds one to every full index,
+    // and to each partial index whose predicate it matches (at most one per version: the bound).
     indexEntries: per((t.ins + t.upd - t.hot) * t.indexes),
+    partialBound: per((t.ins + t.upd - t.hot) * t.partial),
     indexes: t.indexes,
+    partial: t.partial,
     del: per(t.del),
   })).sort((a, b) => b.versions - a.versions);
-  const sum = (k: 'versions' | 'hot' | 'indexEntries') => rows.reduce((s, r) => s + r[k], 0);
-  return { rows, versions: sum('versions'), hot: sum('hot'), indexEntries: sum('indexEntries'), walBytes: per(w.walBytes), commits: per(w.commits) };
+  const sum = (k: 'versions' | 'hot' | 'indexEntries' | 'partialBound') => rows.reduce((s, r) => s + r[k], 0);
+  return { rows, versions: sum('versions'), hot: sum('hot'), indexEntries: sum('indexEntries'), partialBound: sum('partialBound'), walBytes: per(w.walBytes), commits: per(w.commits) };
 }
 
 export function formatWrites(p: ReturnType<typeof writesPerJob>): string[] {
   return [
-    `row versions per job ${p.versions.toFixed(2)} (${p.hot.toFixed(2)} of them HOT), index entries ~${p.indexEntries.toFixed(1)}, `
+    `row versions per job ${p.versions.toFixed(2)} (${p.hot.toFixed(2)} of them HOT), index entries ${p.indexEntries.toFixed(1)} in full indexes `
+      + `+ at most ${p.partialBound.toFixed(1)} in partial ones, `
       + `WAL ${(p.walBytes / 1024).toFixed(1)} KiB (cluster-wide), ${p.commits.toFixed(2)} commits`,
-    ...p.rows.map((r) => `  ${r.table.padEnd(16)} ${r.versions.toFixed(2)} versions (${r.hot.toFixed(2)} HOT), ${r.indexes} indexes -> ~${r.indexEntries.toFixed(1)} index entries`
+    ...p.rows.map((r) => `  ${r.table.padEnd(16)} ${r.versions.toFixed(2)} versions (${r.hot.toFixed(2)} HOT); ${r.indexes} indexes + ${r.partial} partial `
+      + `-> ${r.indexEntries.toFixed(1)} + <= ${r.partialBound.toFixed(1)} index entries`
       + (r.del ? `, ${r.del.toFixed(2)} deletes` : '')),
   ];
 }
