@@ -15,7 +15,7 @@ import {
   until, withApiOnly, withPg, PG_ADMIN_URL,
 } from './harness';
 import { drawThroughputChart, ChartSystem } from './baseline-chart';
-import { formatWrites, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
+import { databaseWal, formatWrites, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
 import { E2eResult, runMode } from './e2e-throughput';
 import { heading, note, rate, record } from './stats';
 
@@ -88,6 +88,8 @@ async function pgBoss(n: number, concurrency: number, workers: number, batchSize
     const cpu = await meter.stop();
     await sleep(1500); // table statistics are flushed about once a second
     const writes = writesBetween(writes0, await writeCounts(db));
+    const ownWal = await databaseWal(db, writes0.lsn, writes.lsn);
+    if (ownWal) Object.assign(writes, { ownWalBytes: ownWal.bytes, ownFpiBytes: ownWal.fpi });
     const [s] = await withPg(databaseUrl(db), async (c) => (await c.query(
       `SELECT count(*)::int AS completed, extract(epoch FROM max(completed_on) - min(created_on))::float8 AS span
        FROM pgboss.job WHERE name = $1 AND state = 'completed' AND created_on >= $2`, [queue, since])).rows);

@@ -22,7 +22,13 @@ export interface TableWrites {
 
 export interface WriteCounts {
   tables: Record<string, TableWrites>;
+  /** pg_current_wal_lsn: cluster-wide, other databases' writes included. */
   walBytes: number;
+  /** WAL of this database's transactions alone (pg_walinspect), once measured by databaseWal. */
+  ownWalBytes?: number;
+  /** Of which full-page images (the first change of a page after a checkpoint). */
+  ownFpiBytes?: number;
+  lsn: string;
   commits: number;
 }
 
@@ -47,7 +53,7 @@ export async function writeCounts(database: string): Promise<WriteCounts> {
        FROM pg_stat_user_tables s`);
     const tables: WriteCounts['tables'] = {};
     for (const r of t.rows) tables[r.relname] = { ins: r.ins, upd: r.upd, hot: r.hot, del: r.del, indexes: r.indexes, partial: r.partial };
-    return { tables, walBytes: Number(w.wal), commits: Number(w.commits) };
+    return { tables, walBytes: Number(w.wal), commits: Number(w.commits), lsn: w.lsn };
   });
 }
 
@@ -59,7 +65,27 @@ export function writesBetween(a: WriteCounts, b: WriteCounts): WriteCounts {
     const d = { ins: t.ins - z.ins, upd: t.upd - z.upd, hot: t.hot - z.hot, del: t.del - z.del, indexes: t.indexes, partial: t.partial };
     if (d.ins + d.upd + d.del > 0) tables[name] = d;
   }
-  return { tables, walBytes: b.walBytes - a.walBytes, commits: b.commits - a.commits };
+  return { tables, walBytes: b.walBytes - a.walBytes, commits: b.commits - a.commits, lsn: b.lsn };
+}
+
+/**
+ * The WAL written for this database between two LSNs: records that touch its relations
+ * (block references name the database's oid) and every record of a transaction that did
+ * (commit records), read back with pg_walinspect. The machine's other databases are left out.
+ */
+export async function databaseWal(database: string, from: string, to: string): Promise<{ bytes: number; fpi: number } | null> {
+  return withPg(databaseUrl(database), async (c) => {
+    await c.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
+    const { rows: [r] } = await c.query(
+      `WITH r AS (
+         SELECT xid::text::bigint AS xid, record_length, fpi_length,
+                block_ref LIKE '%rel %/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%' AS ours
+         FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)
+       ), mine AS (SELECT DISTINCT xid FROM r WHERE ours AND xid <> 0)
+       SELECT coalesce(sum(record_length), 0)::float8 AS bytes, coalesce(sum(fpi_length), 0)::float8 AS fpi
+       FROM r WHERE ours OR xid IN (SELECT xid FROM mine)`, [from, to]);
+    return { bytes: r.bytes, fpi: r.fpi };
+  }).catch(() => null);
 }
 
 /** Per table: row versions (inserts + updates), of which HOT, and the index entries they add. */
@@ -78,14 +104,19 @@ export function writesPerJob(w: WriteCounts, jobs: number) {
     del: per(t.del),
   })).sort((a, b) => b.versions - a.versions);
   const sum = (k: 'versions' | 'hot' | 'indexEntries' | 'partialBound') => rows.reduce((s, r) => s + r[k], 0);
-  return { rows, versions: sum('versions'), hot: sum('hot'), indexEntries: sum('indexEntries'), partialBound: sum('partialBound'), walBytes: per(w.walBytes), commits: per(w.commits) };
+  return {
+    rows, versions: sum('versions'), hot: sum('hot'), indexEntries: sum('indexEntries'), partialBound: sum('partialBound'),
+    walBytes: per(w.walBytes), ownWalBytes: w.ownWalBytes === undefined ? undefined : per(w.ownWalBytes),
+    ownFpiBytes: w.ownFpiBytes === undefined ? undefined : per(w.ownFpiBytes), commits: per(w.commits),
+  };
 }
 
 export function formatWrites(p: ReturnType<typeof writesPerJob>): string[] {
   return [
     `row versions per job ${p.versions.toFixed(2)} (${p.hot.toFixed(2)} of them HOT), index entries ${p.indexEntries.toFixed(1)} in full indexes `
-      + `+ at most ${p.partialBound.toFixed(1)} in partial ones, `
-      + `WAL ${(p.walBytes / 1024).toFixed(1)} KiB (cluster-wide), ${p.commits.toFixed(2)} commits`,
+      + `+ at most ${p.partialBound.toFixed(1)} in partial ones, WAL `
+      + (p.ownWalBytes !== undefined ? `${(p.ownWalBytes / 1024).toFixed(2)} KiB of this database (${(p.ownFpiBytes! / 1024).toFixed(2)} KiB full-page images), ` : '')
+      + `${(p.walBytes / 1024).toFixed(1)} KiB cluster-wide, ${p.commits.toFixed(2)} commits`,
     ...p.rows.map((r) => `  ${r.table.padEnd(16)} ${r.versions.toFixed(2)} versions (${r.hot.toFixed(2)} HOT); ${r.indexes} indexes + ${r.partial} partial `
       + `-> ${r.indexEntries.toFixed(1)} + <= ${r.partialBound.toFixed(1)} index entries`
       + (r.del ? `, ${r.del.toFixed(2)} deletes` : '')),

@@ -13,7 +13,7 @@ import {
   httpRequest, issueToken, jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, REDIS_URL, Service, serviceEnv,
   sleep, startService, stopAll, until, withPg,
 } from './harness';
-import { formatWrites, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
+import { databaseWal, formatWrites, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
 import { printProbe } from './profile-summary';
 import { heading, ms, note, printLatency, rate, record, summarize } from './stats';
 
@@ -98,6 +98,8 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
     await sleep(1500); // backends flush their table statistics about once a second
     const pgStats = await pgCounters();
     const writes = writesBetween(writes0, await writeCounts(DB));
+    const ownWal = await databaseWal(DB, writes0.lsn, writes.lsn);
+    if (ownWal) Object.assign(writes, { ownWalBytes: ownWal.bytes, ownFpiBytes: ownWal.fpi });
 
     const [stats] = await sql(
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
