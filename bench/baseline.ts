@@ -70,7 +70,8 @@ async function pgBoss(n: number, concurrency: number, workers: number, batchSize
   await dropDatabase(db);
   await withPg(PG_ADMIN_URL, (c) => c.query(`CREATE DATABASE "${db}"`));
   const boss = new PgBoss({ connectionString: databaseUrl(db), max: 10, supervise: false, schedule: false });
-  boss.on('error', (err) => note(`pg-boss error: ${err.message}`));
+  let stopping = false;
+  boss.on('error', (err) => { if (!stopping) note(`pg-boss error: ${err.message}`); });
   const queue = 'bench-baseline';
   try {
     await boss.start();
@@ -96,6 +97,7 @@ async function pgBoss(n: number, concurrency: number, workers: number, batchSize
     if (done[0].n < n + 500) note(`pg-boss: only ${done[0].n - 500} of ${n} completed within 120 s`);
     return { name: 'pg-boss', jobsPerSecond: s.completed / s.span, completed: s.completed, cpu, writes };
   } finally {
+    stopping = true;
     await boss.stop({ graceful: false, wait: true, close: true }).catch(() => undefined);
     await dropDatabase(db);
   }
