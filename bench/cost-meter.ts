@@ -85,7 +85,10 @@ export async function databaseWal(database: string, from: string, to: string): P
        SELECT coalesce(sum(record_length), 0)::float8 AS bytes, coalesce(sum(fpi_length), 0)::float8 AS fpi
        FROM r WHERE ours OR xid IN (SELECT xid FROM mine)`, [from, to]);
     return { bytes: r.bytes, fpi: r.fpi };
-  }).catch(() => null);
+  }).catch((err) => {
+    console.log(`   (WAL of this database not measured: ${(err as Error).message})`);
+    return null;
+  });
 }
 
 /** Per table: row versions (inserts + updates), of which HOT, and the index entries they add. */
