@@ -2,6 +2,7 @@
  * The jobs page's pictures, from the list API's meta.total with status and time filters:
  * jobs per status created in the last 24 h (bars) and jobs created per hour (a sparkline).
  */
+import { useEffect, useRef, useState } from 'preact/hooks';
 import { api, unwrap } from '../api/client';
 import { STATUSES } from '../job-filters';
 import { useLoad } from '../use-load';
@@ -26,7 +27,18 @@ async function pooled<T>(tasks: (() => Promise<T>)[], width = 4): Promise<T[]> {
   return out;
 }
 
-export function JobCharts() {
+/** Reloaded at most every CHART_REFRESH_MS of live changes (each load is 30 small requests). */
+const CHART_REFRESH_MS = 10_000;
+
+export function JobCharts({ refresh }: { refresh: number }) {
+  const [tick, setTick] = useState(0);
+  const last = useRef(Date.now());
+  useEffect(() => {
+    if (!refresh) return undefined;
+    const wait = Math.max(0, last.current + CHART_REFRESH_MS - Date.now());
+    const timer = setTimeout(() => { last.current = Date.now(); setTick((n) => n + 1); }, wait);
+    return () => clearTimeout(timer);
+  }, [refresh]);
   const charts = useLoad(async () => {
     const now = Math.ceil(Date.now() / HOUR) * HOUR;
     const since = new Date(now - 24 * HOUR).toISOString();
@@ -36,9 +48,10 @@ export function JobCharts() {
       created_at_gte: new Date(start).toISOString(), created_at_lte: new Date(start + HOUR - 1).toISOString(),
     })));
     return { perStatus, hours, perHour };
-  }, []);
+  }, [tick]);
   if (charts.error) return <ProblemBox error={charts.error} />;
   if (!charts.data) return <Spinner label="Loading charts" />;
+  // Kept on screen while a reload runs (useLoad keeps the last data).
   const { perStatus, hours, perHour } = charts.data;
   return (
     <div class="charts">

@@ -7,7 +7,7 @@ import { BASE, onLinkClick } from '../router';
 
 // An icon per status as well as a colour, so that the status reads without colour too.
 const STATUS_ICON: Record<string, string> = {
-  WAITING: '◷', SCHEDULED: '⏲', RUNNING: '▶', COMPLETED: '✓', FAILED: '✗', CANCELED: '⊘',
+  WAITING: '◷', SCHEDULED: '◔', RUNNING: '▶', COMPLETED: '✓', FAILED: '✗', CANCELED: '⊘',
   complete: '✓', error: '✗', canceled: '⊘', max_iterations_reached: '◑', busy: '▶', idle: '◷',
   DELIVERED: '✓', PENDING: '◷', succeeded: '✓', failed: '✗', running: '▶', queued: '◷',
 };

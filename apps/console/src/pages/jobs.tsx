@@ -34,14 +34,14 @@ export function JobsPage({ who, query }: { who: Identity; query: URLSearchParams
   const live = useOrgEvents((event: JobEvent) => {
     if (event.kind !== 'transition') return;
     setTransitions((list) => [{ key: event.id, job_id: event.job_id, from: event.from, to: event.to, at: event.at }, ...list].slice(0, 8));
-    clearTimeout(refreshTimer.current);
-    refreshTimer.current = setTimeout(() => setRefresh((n) => n + 1), 1000);
+    // Throttled, not debounced: a busy org's steady stream of events still refreshes the counts.
+    refreshTimer.current ??= setTimeout(() => { refreshTimer.current = undefined; setRefresh((n) => n + 1); }, 1000);
     const listed = page.data?.data.some((j) => j.job_id === event.job_id);
     if (listed) {
       page.set((p) => ({ ...p, data: p.data.map((j) => (j.job_id === event.job_id ? { ...j, job_status: event.to as Job['job_status'], updated_at: event.at } : j)) }));
     } else if (event.from === null && showsNewest && (!filters.status.length || filters.status.includes(event.to as Status))) {
       void unwrap(api.GET('/services/agent-jobs/{id}', { params: { path: { id: event.job_id } } })).then((res) => {
-        page.set((p) => (p.data.some((j) => j.job_id === res.data.job_id) ? p : { ...p, data: [res.data, ...p.data].slice(0, filters.limit) }));
+        page.set((p) => (p.data.some((j) => j.job_id === res.data.job_id) ? p : { ...p, data: [res.data, ...p.data].slice(0, filters.limit), meta: { ...p.meta, total: p.meta.total + 1 } }));
       }, () => undefined);
     }
   });
@@ -56,7 +56,7 @@ export function JobsPage({ who, query }: { who: Identity; query: URLSearchParams
         {can(who, 'ADMIN') ? <ClearFinishedJobs filters={filters} onCleared={() => { page.reload(); setRefresh((n) => n + 1); }} /> : null}
       </div>
       <StatusCounts filters={filters} refresh={refresh} onToggle={toggleStatus} />
-      <JobCharts />
+      <JobCharts refresh={refresh} />
       <details class="filter-box" open={!!key}>
         <summary>Filters and sort</summary>
         <JobFiltersForm filters={filters} onApply={show} />
