@@ -20,14 +20,16 @@ export class SseParser {
   push(chunk: string): SseMessage[] {
     this.buffer += chunk;
     const out: SseMessage[] = [];
-    const lines = this.buffer.split(/\r\n|\r|\n/);
-    this.buffer = lines.pop() ?? '';
+    // A trailing CR may be the first half of a CRLF split across chunks: kept for the next chunk.
+    const complete = this.buffer.endsWith('\r') ? this.buffer.slice(0, -1) : this.buffer;
+    const lines = complete.split(/\r\n|\r|\n/);
+    this.buffer = (lines.pop() ?? '') + (complete === this.buffer ? '' : '\r');
     for (const line of lines) {
       if (line === '') {
         if (this.data.length) out.push({ id: this.id, event: this.event || 'message', data: this.data.join('\n') });
+        // The spec's "last event ID" persists from message to message; data and type do not.
         this.data = [];
         this.event = '';
-        this.id = undefined;
         continue;
       }
       if (line.startsWith(':')) continue; // a comment (": ping")

@@ -61,7 +61,7 @@ function AttemptBars({ tasks }: { tasks: Task[] }) {
         options={{
           legend: { show: false },
           scales: { x: { range: [min - (max - min) * 0.02, max + (max - min) * 0.02] }, y: { range: [-0.7, tasks.length - 0.3] } },
-          axes: [{}, { values: (_u, ticks) => ticks.map((v) => (Number.isInteger(v) && tasks[v] ? `#${tasks[v].attempt}` : '')), splits: () => tasks.map((_, i) => i), size: 40 }],
+          axes: [{ space: 90 }, { values: (_u, ticks) => ticks.map((v) => (Number.isInteger(v) && tasks[v] ? `#${tasks[v].attempt}` : '')), splits: () => tasks.map((_, i) => i), size: 40 }],
           series: [{}, { show: false }],
           hooks: { draw: [draw] },
         }} />

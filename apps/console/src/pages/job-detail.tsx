@@ -80,7 +80,7 @@ function JobFields({ job: j }: { job: Job }) {
       <Field label="Session">{j.session_id ? <Link to={`/sessions/${j.session_id}`}><code>{j.session_id}</code></Link> : '—'}</Field>
       <Field label="Usage">{j.usage ? `${j.usage.total} tokens (${j.usage.prompt} prompt, ${j.usage.completion} completion)` : '—'}</Field>
       <Field label="Iterations">{j.iterations ?? '—'}</Field>
-      <Field label="Delivery">{j.delivery ? <><StatusBadge status={j.delivery.status} /> {j.delivery.platform} {j.delivery.channel ?? ''} {j.delivery.error ? `(${j.delivery.error})` : ''}</> : '—'}</Field>
+      <Field label="Delivery">{j.delivery ? <><StatusBadge status={j.delivery.status} /> {j.delivery.platform} {j.delivery.channel ?? ''} {j.delivery.error ? `(${j.delivery.error.code}: ${j.delivery.error.message})` : ''}</> : '—'}</Field>
       <Field label="Callback URL">{j.callback_url ?? '—'}</Field>
     </dl>
   );
