@@ -2,11 +2,12 @@
 'use strict';
 /**
  * `npm run build` (and every prestart, precli, pretest, bench): compiles apps/, libs/ and bench/
- * into dist/, safe to run from several processes at once (an API and two workers started
- * together) while others already run from dist/.
+ * into dist/, and bundles the console (apps/console, typed from openapi.json) into dist/console;
+ * safe to run from several processes at once (an API and two workers started together) while
+ * others already run from dist/.
  *
  * - Skips the build when dist/ was built from the same inputs (a hash of the sources,
- *   tsconfig*, package-lock.json and this script).
+ *   openapi.json, tsconfig*, package-lock.json and this script).
  * - One build at a time: an exclusive lock (a directory, made atomically). A waiting process
  *   takes it over when its owner died (same host, pid gone) or stopped renewing it for
  *   LOCK_STALE_MS (a crashed build in another container), so it never stays stuck.
