@@ -30,6 +30,11 @@ export interface E2eResult {
   writes: WriteCounts;
   /** Postgres statements and Redis commands per job, by process (with --profile only). */
   probes: Record<string, { pg: number; redis: number } | null>;
+  /**
+   * Jobs per create request when the window's creates went through POST /services/agent-jobs/batch
+   * (the `--batch N` mode, issue 12), unset for single creates: the baseline shows a batch line only when it is set.
+   */
+  batchSize?: number;
 }
 
 export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: number): Promise<E2eResult> {
