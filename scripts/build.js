@@ -2,11 +2,12 @@
 'use strict';
 /**
  * `npm run build` (and every prestart, precli, pretest, bench): compiles apps/, libs/ and bench/
- * into dist/, safe to run from several processes at once (an API and two workers started
- * together) while others already run from dist/.
+ * into dist/, and bundles the console (apps/console, typed from openapi.json) into dist/console;
+ * safe to run from several processes at once (an API and two workers started together) while
+ * others already run from dist/.
  *
  * - Skips the build when dist/ was built from the same inputs (a hash of the sources,
- *   tsconfig*, package-lock.json and this script).
+ *   openapi.json, tsconfig*, package-lock.json and this script).
  * - One build at a time: an exclusive lock (a directory, made atomically). A waiting process
  *   takes it over when its owner died (same host, pid gone) or stopped renewing it for
  *   LOCK_STALE_MS (a crashed build in another container), so it never stays stuck.
@@ -28,7 +29,9 @@ const ROOT = path.resolve(__dirname, '..');
 const BUILDS = path.join(ROOT, '.builds');
 const DIST = path.join(ROOT, 'dist');
 const LOCK = path.join(BUILDS, 'lock');
-const INPUTS = ['apps', 'libs', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js'];
+const INPUTS = ['apps', 'libs', 'bench', 'openapi.json', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js'];
+/** The console's API types, generated from openapi.json (hashed through it) by every build. */
+const CONSOLE_TYPES = path.join('apps', 'console', 'src', 'api', 'openapi.d.ts');
 const LOCK_STALE_MS = 60_000;
 const LOCK_RENEW_MS = 5_000;
 const LOCK_WAIT_MS = 15 * 60_000;
@@ -50,7 +53,7 @@ function inputsHash() {
     }
     if (stat.isDirectory()) {
       for (const name of fs.readdirSync(abs).sort()) visit(path.join(rel, name));
-    } else if (stat.isFile() && !rel.endsWith('.spec.ts')) {
+    } else if (stat.isFile() && !rel.endsWith('.spec.ts') && rel !== CONSOLE_TYPES) {
       hash.update(`${rel}\0${stat.size}\0`).update(fs.readFileSync(abs));
     }
   };
@@ -144,9 +147,20 @@ async function compile(outDir) {
   try {
     await run(require.resolve('typescript/bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
     await run(require.resolve('tsc-alias/dist/bin/index.js'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
+    await buildConsole(outDir);
   } finally {
     clearInterval(renew);
   }
+}
+
+/**
+ * The operators' console (apps/console): API types generated from the committed openapi.json,
+ * typechecked, then bundled by Vite into <build>/console, which the API serves at /console.
+ */
+async function buildConsole(outDir) {
+  await run(path.join(ROOT, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), ['openapi.json', '-o', CONSOLE_TYPES, '--silent']);
+  await run(require.resolve('typescript/bin/tsc'), ['--noEmit', '-p', 'apps/console/tsconfig.json']);
+  await run(path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), ['build', '--config', 'apps/console/vite.config.mjs', '--outDir', path.join(outDir, 'console'), '--emptyOutDir', '--logLevel', 'warn']);
 }
 
 /** Points dist at .builds/<hash> in one rename(2): a reader sees the old build or the new one, never none. */
