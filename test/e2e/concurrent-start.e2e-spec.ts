@@ -12,7 +12,7 @@ import { createTestDatabase, deleteQueueKeys, eventually, newOrg, testEnv } from
 
 const ROOT = join(__dirname, '..', '..');
 /** Not part of a checkout: build output, dependencies (linked instead), local leftovers. */
-const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', '.builds', 'coverage', 'bench-profiles', '.env']);
+const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', '.builds', 'coverage', 'bench-profiles', '.env', '.deps-lock']);
 
 /** The working tree as it is (committed or not), without build output; node_modules linked. */
 function cleanCheckout(): string {
