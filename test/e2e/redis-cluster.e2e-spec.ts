@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
 import { jobsApi } from '../support/jobs';
-import { ApiProcess, startApiProcess } from '../support/processes';
+import { API_MAIN, ApiProcess, Child, startApiProcess } from '../support/processes';
 import { RedisCluster } from '../support/redis-topologies';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 
@@ -92,5 +92,17 @@ describe('on a Redis Cluster', () => {
     } finally {
       subscribers.forEach((s) => s.disconnect());
     }
+  });
+});
+
+describe('Redis topology settings at start', () => {
+  it.each([
+    ['both Sentinel and Cluster', { REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, 'REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one of them'],
+    ['a malformed node', { REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' }, 'REDIS_CLUSTER_NODES: "127.0.0.1" is not host:port'],
+  ])('stop the API process at once with a clear message: %s', async (_case, env, message) => {
+    const api = Child.node(API_MAIN, ['--with-worker'], { ...env, NODE_ENV: 'test', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', LOG_LEVEL: 'error' });
+    expect(await api.finished(30_000)).toBe(1);
+    expect(api.stderr).toContain('Invalid configuration:');
+    expect(api.stderr).toContain(message);
   });
 });
