@@ -2,11 +2,12 @@
 'use strict';
 /**
  * `npm run build` (and every prestart, precli, pretest, bench): compiles apps/, libs/ and bench/
- * into dist/, safe to run from several processes at once (an API and two workers started
- * together) while others already run from dist/.
+ * into dist/, and bundles the console (apps/console, typed from openapi.json) into dist/console;
+ * safe to run from several processes at once (an API and two workers started together) while
+ * others already run from dist/.
  *
  * - Skips the build when dist/ was built from the same inputs (a hash of the sources,
- *   tsconfig*, package-lock.json and this script).
+ *   openapi.json, tsconfig*, package-lock.json and this script).
  * - Installs the dependencies first when they are missing or not those of package-lock.json
  *   (scripts/deps.js), so that `npm start` and `npm test` work on a fresh clone.
  * - One build at a time: an exclusive lock (scripts/dir-lock.js), taken over from an owner
@@ -30,7 +31,9 @@ const ROOT = path.resolve(__dirname, '..');
 const BUILDS = path.join(ROOT, '.builds');
 const DIST = path.join(ROOT, 'dist');
 const LOCK = path.join(BUILDS, 'lock');
-const INPUTS = ['apps', 'libs', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js'];
+const INPUTS = ['apps', 'libs', 'bench', 'openapi.json', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js'];
+/** The console's API types, generated from openapi.json (hashed through it) by every build. */
+const CONSOLE_TYPES = path.join('apps', 'console', 'src', 'api', 'openapi.d.ts');
 const KEEP_BUILDS = 3;
 
 const log = (message) => process.stderr.write(`[build] ${message}\n`);
@@ -48,7 +51,7 @@ function inputsHash() {
     }
     if (stat.isDirectory()) {
       for (const name of fs.readdirSync(abs).sort()) visit(path.join(rel, name));
-    } else if (stat.isFile() && !rel.endsWith('.spec.ts')) {
+    } else if (stat.isFile() && !rel.endsWith('.spec.ts') && rel !== CONSOLE_TYPES) {
       hash.update(`${rel}\0${stat.size}\0`).update(fs.readFileSync(abs));
     }
   };
@@ -80,6 +83,17 @@ async function compile(outDir) {
   fs.rmSync(outDir, { recursive: true, force: true });
   await run(require.resolve('typescript/bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
   await run(require.resolve('tsc-alias/dist/bin/index.js'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
+  await buildConsole(outDir);
+}
+
+/**
+ * The operators' console (apps/console): API types generated from the committed openapi.json,
+ * typechecked, then bundled by Vite into <build>/console, which the API serves at /console.
+ */
+async function buildConsole(outDir) {
+  await run(path.join(ROOT, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), ['openapi.json', '-o', CONSOLE_TYPES, '--silent']);
+  await run(require.resolve('typescript/bin/tsc'), ['--noEmit', '-p', 'apps/console/tsconfig.json']);
+  await run(path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), ['build', '--config', 'apps/console/vite.config.mjs', '--outDir', path.join(outDir, 'console'), '--emptyOutDir', '--logLevel', 'warn']);
 }
 
 /** Points dist at .builds/<hash> in one rename(2): a reader sees the old build or the new one, never none. */

@@ -21,7 +21,7 @@ export interface TestApp {
   /** A pg pool on this file's own database, for assertions on what was stored. */
   db: Pool;
   redis: Redis;
-  token(orgId: string, scopes?: Scopes, opts?: { expiresInSeconds?: number }): Promise<string>;
+  token(orgId: string, scopes?: Scopes, opts?: { expiresInSeconds?: number; rateLimitPerMinute?: number }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -61,6 +61,11 @@ export function testEnv(database: { url: string; prefix: string }, extra: NodeJS
     TOKEN_CACHE_TTL_MS: '1000',
     SHUTDOWN_GRACE_MS: '2000',
     LOG_LEVEL: 'error',
+    // Rate limiting runs in every test (counted in Redis), far above what any file sends with one
+    // token; the rate-limit specs set their own limits.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+    RATE_LIMIT_CALLBACK_PER_MINUTE: '1000000',
     ...extra,
   };
 }
@@ -85,7 +90,7 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
     app, url, env, db, redis,
     http: () => request(app.getHttpServer()),
     token: async (orgId, scopes = { SERVICES: 'WRITE' }, opts = {}) =>
-      (await tokens.issue({ orgId, scopes, expiresInSeconds: opts.expiresInSeconds })).token,
+      (await tokens.issue({ orgId, scopes, expiresInSeconds: opts.expiresInSeconds, rateLimitPerMinute: opts.rateLimitPerMinute })).token,
     close: async () => {
       await app.close();
       await db.end();

@@ -6,6 +6,9 @@ const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['true', '1', 'yes'].includes(String(value).toLowerCase());
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
+/** The highest per-minute rate limit the config or a token may set. */
+export const MAX_RATE_PER_MINUTE = 10_000_000;
+
 export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
 export const DEV_ENCRYPTION_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
 
@@ -107,8 +110,13 @@ export class AppConfig {
   @IsOptional() @Matches(/^([A-Fa-f0-9]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64' })
   ENCRYPTION_KEY?: string;
 
+  /**
+   * Posts and webhook attempts in flight per worker process. Sized by Little's law: a worker
+   * finishes a few hundred jobs/s, Slack answers in ~150 ms, so 64 in flight (~425 posts/s) keeps
+   * delivery from being the bottleneck (`npm run bench -- --only delivery`, docs/slack.md).
+   */
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
-  DELIVERY_CONCURRENCY = 20;
+  DELIVERY_CONCURRENCY = 64;
 
   /** Channel posts (Slack, webhook channels): first retry delay after a transient error; doubles each attempt, with jitter. */
   @Transform(toInt) @IsInt() @Min(1)
@@ -187,6 +195,29 @@ export class AppConfig {
     if (!topology) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
     return topology;
   }
+  /** false: no request is counted or refused (the bench measures the limiter's cost with it). */
+  @Transform(toBool) @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  /** Requests per minute of a token that sets no `rate_limit_per_minute` of its own. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE)
+  RATE_LIMIT_PER_MINUTE = 1200;
+
+  /**
+   * The most requests a token may send at once: the per-minute rate is counted in windows of
+   * this many requests (60 s x BURST / rate, at least 1 s), so a token cannot spend a whole
+   * minute's allowance in one second.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE)
+  RATE_LIMIT_BURST = 200;
+
+  /** Requests per minute of one task's callback token (its result, the subjobs it creates). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE)
+  RATE_LIMIT_CALLBACK_PER_MINUTE = 120;
+
+  /** true: the Bull Board queue dashboard at /admin/queues (HTTP basic auth, an ADMIN token as the password). */
+  @Transform(toBool) @IsBoolean()
+  BULL_BOARD = false;
 
   get publicUrl(): string {
     return (this.PUBLIC_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/$/, '');

@@ -1,0 +1,152 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { AgentServer, createHttpJobType } from '../support/agent-server';
+import { ARTIFACTS, launchBrowser, TestBrowser } from '../support/browser';
+import { expectCleanTab, signIn } from '../support/console';
+import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+
+/**
+ * The console's other pages in a real Chromium, and what each access level sees: ADMIN manages
+ * tokens and clears finished jobs, READ sees no action at all, a revoked token goes back to sign-in.
+ * A screenshot of each main page lands in test-artifacts/console/.
+ */
+describe('Console: pages and access levels', () => {
+  let t: TestApp;
+  let agent: AgentServer;
+  let b: TestBrowser;
+  let org: string;
+  let admin: string;
+  let auth: Record<string, string>;
+  let running: string;
+  let scheduleId: string;
+  let sessionId: string;
+
+  beforeAll(async () => {
+    agent = await new AgentServer().start();
+    t = await startTestApp();
+    b = await launchBrowser();
+    org = newOrg('console-pages');
+    admin = await t.token(org, { SERVICES: 'ADMIN' });
+    auth = bearer(admin);
+    const http = () => t.http();
+    expect((await http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'Echo', description: 'Answers what it is given', executor: { type: 'builtin', name: 'echo' }, params_schema: { type: 'object' } })).status).toBe(201);
+    const sleeper = await createHttpJobType(t, agent, auth, { id: 'sleeper', behaviour: 'sleep' });
+    agent.registerSecret(sleeper.path, sleeper.signing_secret);
+    const channel = { org_id: org, platform: 'webhook', code: 'ops-hook', data: { url: 'http://127.0.0.1:9/never' } };
+    for (let i = 0; i < 3; i++) {
+      expect((await http().post('/services/agent-jobs').set(auth).send({ job_type_id: 'echo', target_channel: channel, params: { n: i } })).status).toBe(201);
+    }
+    const sleeping = await http().post('/services/agent-jobs').set(auth).send({ job_type_id: 'sleeper', target_channel: channel });
+    running = sleeping.body.data.job_id;
+    await eventually(async () => agent.forJob(running).length > 0);
+    const schedule = await http().post('/services/schedules').set(auth).send({ name: 'Daily report', cron: '0 9 * * 1-5', timezone: 'Europe/Paris', job: { job_type_id: 'echo', target_channel: channel } });
+    expect(schedule.status).toBe(201);
+    scheduleId = schedule.body.data.id;
+    const chat = await http().post('/services/sessions/chat').set(auth).send({ message: 'Hello <b>agent</b>', agent_type: 'echo' });
+    expect(chat.status).toBe(200);
+    sessionId = chat.body.data.session_id;
+    expect((await http().post('/services/sessions/chat').set(auth).send({ message: 'And again', session_id: sessionId })).status).toBe(200);
+    await eventually(async () => (await http().get('/services/agent-jobs?status=COMPLETED').set(auth)).body.meta.total === 3);
+  }, 60_000);
+  afterAll(async () => {
+    await b?.close();
+    await t?.close();
+    await agent?.close();
+  });
+
+  it('ADMIN: every page, pause/resume a schedule, the count before clearing finished jobs, a token created once and revoked', async () => {
+    const tab = await b.tab();
+    const { page } = tab;
+    await signIn(page, t.url, admin);
+    await page.locator('[data-testid=identity]', { hasText: 'ADMIN' }).waitFor();
+    await page.locator('[data-testid=per-status]', { hasText: 'COMPLETED 3' }).waitFor();
+    await page.locator('[data-testid=count-RUNNING]', { hasText: '1' }).waitFor();
+    await tab.screenshot('jobs');
+
+    await page.click('button:has-text("Clear finished jobs")');
+    await page.locator('[data-testid=clear-count]', { hasText: '3 jobs will be deleted.' }).waitFor();
+    await page.uncheck('dialog input[type=checkbox] >> nth=0'); // COMPLETED off: none of the others
+    await page.locator('[data-testid=clear-count]', { hasText: '0 jobs will be deleted.' }).waitFor();
+    await page.click('dialog button:has-text("Keep them")');
+
+    await page.click('nav >> text=Schedules');
+    await page.locator('[data-testid=schedules]', { hasText: 'Daily report' }).waitFor();
+    await page.click('button:has-text("Runs")');
+    await tab.screenshot('schedules');
+    await page.click('button:has-text("Pause")');
+    await page.locator('[data-testid=schedules]', { hasText: 'paused' }).waitFor();
+    expect((await t.http().get(`/services/schedules/${scheduleId}`).set(auth)).body.data.enabled).toBe(false);
+    await page.click('button:has-text("Resume")');
+    await page.locator('[data-testid=schedules]', { hasText: 'active' }).waitFor();
+    expect((await t.http().get(`/services/schedules/${scheduleId}`).set(auth)).body.data.enabled).toBe(true);
+
+    await page.click('nav >> text=Channels');
+    await page.locator('[data-testid=channels]', { hasText: 'ops-hook' }).waitFor();
+    await tab.screenshot('channels');
+    await page.click('nav >> text=Job types');
+    await page.getByText('Answers what it is given').waitFor();
+    await tab.screenshot('job-types');
+    await page.click('nav >> text=Sessions');
+    await page.locator(`[data-testid=sessions] a:has-text("${sessionId}")`).click();
+    await page.locator('[data-testid=transcript] .msg-user', { hasText: 'Hello <b>agent</b>' }).waitFor();
+    expect(await page.locator('[data-testid=transcript] b').count()).toBe(0);
+    expect(await page.locator('[data-testid=turns] tbody tr').count()).toBe(2);
+    await tab.screenshot('session');
+
+    await page.click('nav >> text=Tokens');
+    await page.fill('input[name=name]', 'ci-reader');
+    await page.selectOption('select[name=access]', 'READ');
+    await page.selectOption('select[name=expires_in]', '1d');
+    await page.click('button:has-text("Create token")');
+    const issued = await page.locator('[data-testid=issued-token] input.secret').inputValue();
+    expect(issued.split('.')).toHaveLength(3);
+    expect((await t.http().get('/services/agent-jobs').set(bearer(issued))).status).toBe(200);
+    await page.locator('[data-testid=tokens] tr', { hasText: 'ci-reader' }).waitFor();
+    await tab.screenshot('tokens');
+    await page.click('button:has-text("I have copied it")');
+    expect(await page.locator('[data-testid=issued-token]').count()).toBe(0); // shown once
+    await page.locator('[data-testid=tokens] tr', { hasText: 'ci-reader' }).locator('button:has-text("Revoke")').click();
+    await page.click('dialog button:has-text("Revoke")');
+    await page.locator('[data-testid=tokens] tr', { hasText: 'ci-reader' }).locator('text=revoked').waitFor();
+    await eventually(async () => (await t.http().get('/services/agent-jobs').set(bearer(issued))).status === 401);
+    expectCleanTab(tab, [admin, issued]);
+    await tab.context.close();
+  });
+
+  it('READ: no cancel, clear, pause or tokens; once revoked, the next request goes back to sign-in with a message', async () => {
+    const read = await t.token(org, { SERVICES: 'READ' });
+    const tab = await b.tab();
+    const { page } = tab;
+    await signIn(page, t.url, read, `/console/jobs/${running}`);
+    await page.locator('[data-testid=identity]', { hasText: 'READ' }).waitFor();
+    await page.locator('[data-testid=job-status] [data-status=RUNNING]').waitFor();
+    expect(await page.locator('button:has-text("Cancel job")').count()).toBe(0);
+    await page.click('nav >> text=Jobs');
+    await page.locator('[data-testid=jobs-table]').waitFor();
+    expect(await page.locator('button:has-text("Clear finished jobs")').count()).toBe(0);
+    expect(await page.locator('nav >> text=Tokens').count()).toBe(0);
+    await page.click('nav >> text=Schedules');
+    await page.locator('[data-testid=schedules]', { hasText: 'Daily report' }).waitFor();
+    expect(await page.locator('button:has-text("Pause")').count()).toBe(0);
+
+    const id = (JSON.parse(Buffer.from(read.split('.')[1], 'base64url').toString()) as { sub: string }).sub;
+    expect((await t.http().delete(`/services/tokens/${id}`).set(auth)).status).toBe(200);
+    await eventually(async () => (await t.http().get('/services/channels').set(bearer(read))).status === 401);
+    await page.click('nav >> text=Channels');
+    await page.locator('[data-testid=signin-message]', { hasText: 'The API refused your token' }).waitFor();
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    await tab.screenshot('sign-in-after-401');
+    expectCleanTab(tab, [read]);
+    await tab.context.close();
+  });
+
+  it('fits a phone width', async () => {
+    const tab = await b.tab({ width: 390, height: 844 });
+    await signIn(tab.page, t.url, admin);
+    await tab.page.locator('[data-testid=jobs-table]').waitFor();
+    const overflow = await tab.page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+    expect(overflow).toBeLessThanOrEqual(0);
+    await tab.screenshot('jobs-phone');
+    await tab.context.close();
+  });
+});
