@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { AgentServer, createHttpJobType, startAgentServer } from '../support/agent-server';
 import { jobsApi } from '../support/jobs';
-import { ApiProcess, startApiProcess } from '../support/processes';
+import { API_MAIN, ApiProcess, Child, startApiProcess } from '../support/processes';
 import { RedisCluster } from '../support/redis-topologies';
 import { eventually, startTestApp, TestApp } from '../support/test-app';
 
@@ -21,7 +21,8 @@ describe('on a Redis Cluster', () => {
     [cluster, agent] = await Promise.all([RedisCluster.start(3), startAgentServer()]);
     // REDIS_URL's host is not used (the nodes are); a cluster has db 0 only.
     t = await startTestApp({ withWorker: false, env: { REDIS_URL: 'redis://127.0.0.1:6379', REDIS_CLUSTER_NODES: cluster.nodes } });
-    proc = await startApiProcess(t.env, { withWorker: true });
+    // Warnings shown: a Redis call the cluster refused (a CROSSSLOT, a MOVED not followed) would be one.
+    proc = await startApiProcess({ ...t.env, LOG_LEVEL: 'warn' }, { withWorker: true });
     nodes = cluster.ports.map((port) => new Redis({ port, host: '127.0.0.1', lazyConnect: true }));
   }, 90_000);
   afterAll(async () => {
@@ -81,6 +82,10 @@ describe('on a Redis Cluster', () => {
     expect(await getJob(auth, created.job_id)).toMatchObject({ job_status: 'CANCELED', cancel_reason: 'stop' });
   });
 
+  it('the API+worker process logged no warning and no error meanwhile', () => {
+    expect(proc.output).toBe('');
+  });
+
   it('forwards a plain PUBLISH on one node to subscribers on every other node (what the broadcasts rely on)', async () => {
     const [publisher, ...others] = nodes;
     const subscribers = others.map((n) => n.duplicate());
@@ -92,5 +97,17 @@ describe('on a Redis Cluster', () => {
     } finally {
       subscribers.forEach((s) => s.disconnect());
     }
+  });
+});
+
+describe('Redis topology settings at start', () => {
+  it.each([
+    ['both Sentinel and Cluster', { REDIS_SENTINELS: '127.0.0.1:26379', REDIS_SENTINEL_NAME: 'm', REDIS_CLUSTER_NODES: '127.0.0.1:7000' }, 'REDIS_SENTINELS and REDIS_CLUSTER_NODES: set one of them'],
+    ['a malformed node', { REDIS_CLUSTER_NODES: '127.0.0.1:7000,127.0.0.1' }, 'REDIS_CLUSTER_NODES: "127.0.0.1" is not host:port'],
+  ])('stop the API process at once with a clear message: %s', async (_case, env, message) => {
+    const api = Child.node(API_MAIN, ['--with-worker'], { ...env, NODE_ENV: 'test', DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none', LOG_LEVEL: 'error' });
+    expect(await api.finished(30_000)).toBe(1);
+    expect(api.stderr).toContain('Invalid configuration:');
+    expect(api.stderr).toContain(message);
   });
 });

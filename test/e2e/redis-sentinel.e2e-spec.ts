@@ -8,7 +8,7 @@ import { startTestApp, TestApp } from '../support/test-app';
 /**
  * The service through Redis Sentinel (REDIS_SENTINELS, REDIS_SENTINEL_NAME and the sentinel's
  * own password): REDIS_URL names a port nobody listens on, so only the master the sentinel
- * names can be used; the URL's db index still applies to it.
+ * names can be used; the URL's db index still applies to it. Then a failover.
  */
 describe('through Redis Sentinel', () => {
   let redis: RedisSentinel;
@@ -47,5 +47,21 @@ describe('through Redis Sentinel', () => {
     await waitForStatus(auth, created.job_id, ['COMPLETED'], 20_000);
     expect(agent.forJob(created.job_id)).toHaveLength(1);
     expect(await master.exists(`${t.env.QUEUE_PREFIX}:epoch`)).toBe(1);
+  });
+
+  it('follows a failover: the master killed, the sentinel promotes the replica, jobs run on it', async () => {
+    await redis.failover();
+    const { org, auth } = await orgWithToken();
+    const jt = await createHttpJobType(t, agent, auth, { id: 'after-failover', behaviour: 'complete' });
+    const created = await createJob(auth, org, jt.id);
+    await waitForStatus(auth, created.job_id, ['COMPLETED'], 30_000);
+    expect(agent.forJob(created.job_id)).toHaveLength(1);
+    const promoted = new Redis({ host: '127.0.0.1', port: redis.replica.port, db: 2 });
+    try {
+      expect(await promoted.call('ROLE')).toContain('master');
+      expect(await promoted.exists(`${t.env.QUEUE_PREFIX}:epoch`)).toBe(1);
+    } finally {
+      promoted.disconnect();
+    }
   });
 });

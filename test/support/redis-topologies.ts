@@ -67,39 +67,68 @@ export class RedisCluster {
 }
 
 /**
- * A master redis-server and one sentinel monitoring it as `name` (quorum 1), with a password
- * of its own (requirepass) when `sentinelPassword` is given. stop() removes its files.
+ * A master redis-server, a replica of it, and one sentinel monitoring them as `name` (quorum
+ * 1, a master silent for a second is down), with a password of its own (requirepass) when
+ * `sentinelPassword` is given. stop() removes its files.
  */
 export class RedisSentinel {
   private constructor(
     private readonly dir: string,
     readonly master: { port: number; child: Child },
+    readonly replica: { port: number; child: Child },
     readonly sentinel: { port: number; child: Child },
     readonly name: string,
+    private readonly sentinelPassword?: string,
   ) {}
 
   static async start(name: string, sentinelPassword?: string): Promise<RedisSentinel> {
     const dir = mkdtempSync(join(tmpdir(), 'agent-jobs-sentinel-'));
-    const master = await startRedisServer(dir, []);
+    const started: Child[] = [];
     try {
+      const master = await startRedisServer(dir, []);
+      started.push(master.child);
+      const replica = await startRedisServer(dir, ['--replicaof', '127.0.0.1', String(master.port)]);
+      started.push(replica.child);
       // A sentinel rewrites its config file (what it learnt of the master): one of its own.
       const conf = join(dir, 'sentinel.conf');
       writeFileSync(conf, [
         `sentinel monitor ${name} 127.0.0.1 ${master.port} 1`,
+        `sentinel down-after-milliseconds ${name} 1000`,
+        `sentinel failover-timeout ${name} 10000`,
         ...(sentinelPassword ? [`requirepass ${sentinelPassword}`] : []),
         '',
       ].join('\n'));
       const sentinel = await startRedisServer(dir, [conf, '--sentinel'], `+monitor master ${name}`);
-      return new RedisSentinel(dir, master, sentinel, name);
+      started.push(sentinel.child);
+      const topology = new RedisSentinel(dir, master, replica, sentinel, name, sentinelPassword);
+      // The sentinel has found the replica (from the master's INFO): a failover can pick it.
+      await eventually(async () => (await topology.ask('replicas', name)).includes(String(replica.port)), 20_000, 100);
+      return topology;
     } catch (err) {
-      await master.child.kill();
+      await Promise.all(started.map((c) => c.kill()));
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
   }
 
+  /** `SENTINEL <args>` asked of the sentinel. */
+  private ask(...args: string[]): Promise<string> {
+    return redisCli(['-p', String(this.sentinel.port), ...(this.sentinelPassword ? ['-a', this.sentinelPassword, '--no-auth-warning'] : []), 'sentinel', ...args]);
+  }
+
+  /** The port of the master the sentinel names now. */
+  async masterPort(): Promise<number> {
+    return Number((await this.ask('get-master-addr-by-name', this.name)).trim().split('\n')[1]);
+  }
+
+  /** Kills the master (SIGKILL) and resolves once the sentinel has promoted the replica. */
+  async failover(): Promise<void> {
+    await this.master.child.kill();
+    await eventually(async () => (await this.masterPort()) === this.replica.port, 30_000, 100);
+  }
+
   async stop(): Promise<void> {
-    await Promise.all([this.sentinel.child.kill(), this.master.child.kill()]);
+    await Promise.all([this.sentinel.child.kill(), this.replica.child.kill(), this.master.child.kill()]);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
