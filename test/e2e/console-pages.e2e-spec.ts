@@ -39,6 +39,10 @@ describe('Console: pages and access levels', () => {
     const sleeping = await http().post('/services/agent-jobs').set(auth).send({ job_type_id: 'sleeper', target_channel: channel });
     running = sleeping.body.data.job_id;
     await eventually(async () => agent.forJob(running).length > 0);
+    for (const n of [1, 2]) {
+      const sub = await http().post('/services/agent-jobs').set(auth).send({ job_type_id: 'sleeper', target_channel: channel, parent_job_id: running, params: { n } });
+      expect(sub.status).toBe(201);
+    }
     const schedule = await http().post('/services/schedules').set(auth).send({ name: 'Daily report', cron: '0 9 * * 1-5', timezone: 'Europe/Paris', job: { job_type_id: 'echo', target_channel: channel } });
     expect(schedule.status).toBe(201);
     scheduleId = schedule.body.data.id;
@@ -47,6 +51,7 @@ describe('Console: pages and access levels', () => {
     sessionId = chat.body.data.session_id;
     expect((await http().post('/services/sessions/chat').set(auth).send({ message: 'And again', session_id: sessionId })).status).toBe(200);
     await eventually(async () => (await http().get('/services/agent-jobs?status=COMPLETED').set(auth)).body.meta.total === 3);
+    await eventually(async () => (await http().get('/services/agent-jobs?status=RUNNING').set(auth)).body.meta.total === 3);
   }, 60_000);
   afterAll(async () => {
     await b?.close();
@@ -60,7 +65,7 @@ describe('Console: pages and access levels', () => {
     await signIn(page, t.url, admin);
     await page.locator('[data-testid=identity]', { hasText: 'ADMIN' }).waitFor();
     await page.locator('[data-testid=per-status]', { hasText: 'COMPLETED 3' }).waitFor();
-    await page.locator('[data-testid=count-RUNNING]', { hasText: '1' }).waitFor();
+    await page.locator('[data-testid=count-RUNNING]', { hasText: '3' }).waitFor();
     await tab.screenshot('jobs');
 
     await page.click('button:has-text("Clear finished jobs")');
@@ -71,6 +76,7 @@ describe('Console: pages and access levels', () => {
 
     await page.click('nav >> text=Schedules');
     await page.locator('[data-testid=schedules]', { hasText: 'Daily report' }).waitFor();
+    await page.locator('[data-testid=next-runs] .muted time').nth(1).waitFor(); // next_run_at and the two after it
     await page.click('button:has-text("Runs")');
     await tab.screenshot('schedules');
     await page.click('button:has-text("Pause")');
@@ -121,6 +127,8 @@ describe('Console: pages and access levels', () => {
     await page.locator('[data-testid=identity]', { hasText: 'READ' }).waitFor();
     await page.locator('[data-testid=job-status] [data-status=RUNNING]').waitFor();
     expect(await page.locator('button:has-text("Cancel job")').count()).toBe(0);
+    await page.locator('ul.tree > li').nth(1).locator('[data-status]').waitFor(); // both subjobs, with their status
+    expect(await page.locator('ul.tree > li').count()).toBe(2);
     await page.click('nav >> text=Jobs');
     await page.locator('[data-testid=jobs-table]').waitFor();
     expect(await page.locator('button:has-text("Clear finished jobs")').count()).toBe(0);
