@@ -1,8 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { AgentServer, createHttpJobType } from '../support/agent-server';
+import { createHttpJobType } from '../support/agent-server';
 import { ARTIFACTS, launchBrowser, TestBrowser } from '../support/browser';
 import { expectCleanTab, signIn } from '../support/console';
+import { SessionAgent } from '../support/session-agent';
 import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 
 /**
@@ -10,9 +11,11 @@ import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/te
  * tokens and clears finished jobs, READ sees no action at all, a revoked token goes back to sign-in.
  * A screenshot of each main page lands in test-artifacts/console/.
  */
+jest.setTimeout(120_000); // a real browser on a shared, busy machine
+
 describe('Console: pages and access levels', () => {
   let t: TestApp;
-  let agent: AgentServer;
+  let agent: SessionAgent;
   let b: TestBrowser;
   let org: string;
   let admin: string;
@@ -22,7 +25,7 @@ describe('Console: pages and access levels', () => {
   let sessionId: string;
 
   beforeAll(async () => {
-    agent = await new AgentServer().start();
+    agent = await new SessionAgent().start();
     t = await startTestApp();
     b = await launchBrowser();
     org = newOrg('console-pages');
@@ -46,7 +49,9 @@ describe('Console: pages and access levels', () => {
     const schedule = await http().post('/services/schedules').set(auth).send({ name: 'Daily report', cron: '0 9 * * 1-5', timezone: 'Europe/Paris', job: { job_type_id: 'echo', target_channel: channel } });
     expect(schedule.status).toBe(201);
     scheduleId = schedule.body.data.id;
-    const chat = await http().post('/services/sessions/chat').set(auth).send({ message: 'Hello <b>agent</b>', agent_type: 'echo' });
+    const helper = await createHttpJobType(t, agent, auth, { id: 'helper', behaviour: 'turn', query: { tools: 2, prompt: 120, completion: 45 } });
+    agent.registerSecret(helper.path, helper.signing_secret);
+    const chat = await http().post('/services/sessions/chat').set(auth).send({ message: 'Hello <b>agent</b>', agent_type: 'helper' });
     expect(chat.status).toBe(200);
     sessionId = chat.body.data.session_id;
     expect((await http().post('/services/sessions/chat').set(auth).send({ message: 'And again', session_id: sessionId })).status).toBe(200);
@@ -97,6 +102,7 @@ describe('Console: pages and access levels', () => {
     await page.locator('[data-testid=transcript] .msg-user', { hasText: 'Hello <b>agent</b>' }).waitFor();
     expect(await page.locator('[data-testid=transcript] b').count()).toBe(0);
     expect(await page.locator('[data-testid=turns] tbody tr').count()).toBe(2);
+    await page.locator('[data-testid=turns] tbody tr', { hasText: 'tool-2' }).first().waitFor();
     await tab.screenshot('session');
 
     await page.click('nav >> text=Tokens');
@@ -145,6 +151,30 @@ describe('Console: pages and access levels', () => {
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await tab.screenshot('sign-in-after-401');
     expectCleanTab(tab, [read]);
+    await tab.context.close();
+  });
+
+  it('cancels a running session turn with a reason', async () => {
+    const slow = await createHttpJobType(t, agent, auth, { id: 'slowpoke', behaviour: 'sleep' });
+    agent.registerSecret(slow.path, slow.signing_secret);
+    // then() sends the chat now; it answers once the turn ends (here: once it is canceled).
+    const pending = t.http().post('/services/sessions/chat').set(auth).send({ message: 'take your time', agent_type: 'slowpoke' }).then((r) => r);
+    const busy = await eventually(async () => {
+      const list = await t.http().get('/services/sessions?status=busy&agent_type=slowpoke').set(auth);
+      return list.body.data[0]?.session_id as string | undefined;
+    });
+    const tab = await b.tab();
+    const { page } = tab;
+    await signIn(page, t.url, admin, `/console/sessions/${busy}`);
+    await page.locator('[data-status=busy]').waitFor();
+    await page.click('button:has-text("Cancel running turn")');
+    await page.fill('#turn-reason', 'operator stop');
+    await page.click('dialog button[type=submit]');
+    const answer = await pending;
+    expect(answer.body.data).toMatchObject({ status: 'canceled', cancel_reason: 'operator stop' });
+    await page.locator('[data-status=idle]').waitFor();
+    await page.locator('[data-testid=turns] tbody tr', { hasText: 'canceled: operator stop' }).waitFor();
+    expectCleanTab(tab, [admin]);
     await tab.context.close();
   });
 

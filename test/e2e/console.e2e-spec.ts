@@ -9,6 +9,8 @@ import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiv
  * The console in a real Chromium against the real service (API + worker, Postgres, Redis) and a
  * local HTTP agent. Needs the console built (npm run build, which `npm test` runs first).
  */
+jest.setTimeout(120_000); // a real browser on a shared, busy machine
+
 describe('Console: jobs', () => {
   let t: TestApp;
   let agent: AgentServer;
