@@ -178,6 +178,34 @@ describe('Console: pages and access levels', () => {
     await tab.context.close();
   });
 
+  it('works from the keyboard alone: sign in, move between pages, open and close a dialog', async () => {
+    const tab = await b.tab();
+    const { page } = tab;
+    const focused = () => page.evaluate('(document.activeElement.id || document.activeElement.textContent || "").trim()');
+    const tabTo = async (text: string) => {
+      for (let i = 0; i < 40 && (await focused()) !== text; i++) await page.keyboard.press('Tab');
+      expect(await focused()).toBe(text);
+    };
+    await page.goto(`${t.url}/console`);
+    await tabTo('token');
+    await page.keyboard.insertText(admin);
+    await tabTo('Sign in');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('[data-testid=identity]');
+    await tabTo('Tokens');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/console\/tokens$/);
+    await tabTo('Jobs');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/console\/jobs$/);
+    await tabTo('Clear finished jobs…');
+    await page.keyboard.press('Enter');
+    await page.locator('dialog[open]').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('dialog').waitFor({ state: 'detached' });
+    await tab.context.close();
+  });
+
   it('fits a phone width', async () => {
     const tab = await b.tab({ width: 390, height: 844 });
     await signIn(tab.page, t.url, admin);
