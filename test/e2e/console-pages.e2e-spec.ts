@@ -142,6 +142,13 @@ describe('Console: pages and access levels', () => {
     await page.click('nav >> text=Schedules');
     await page.locator('[data-testid=schedules]', { hasText: 'Daily report' }).waitFor();
     expect(await page.locator('button:has-text("Pause")').count()).toBe(0);
+    // An empty state, and an error state with the problem's status, code and detail.
+    await page.goto(`${t.url}/console/jobs?status=FAILED`);
+    await page.getByText('No jobs match these filters.').waitFor();
+    await page.goto(`${t.url}/console/jobs/job_01unknown`);
+    const problem = await page.locator('.problem').textContent();
+    expect(problem).toMatch(/^404 Not Found/);
+    expect(problem).toContain('JOB_NOT_FOUND');
 
     const id = (JSON.parse(Buffer.from(read.split('.')[1], 'base64url').toString()) as { sub: string }).sub;
     expect((await t.http().delete(`/services/tokens/${id}`).set(auth)).status).toBe(200);
@@ -150,7 +157,7 @@ describe('Console: pages and access levels', () => {
     await page.locator('[data-testid=signin-message]', { hasText: 'The API refused your token' }).waitFor();
     expect(await page.evaluate('sessionStorage.length')).toBe(0);
     await tab.screenshot('sign-in-after-401');
-    expectCleanTab(tab, [read]);
+    expectCleanTab(tab, [read], /^404 .*\/job_01unknown/);
     await tab.context.close();
   });
 
