@@ -10,6 +10,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Client } from 'pg';
+import { ORDERED_WALK } from '../libs/database/src/ordered-walk';
 import { DUE_TASKS_SQL } from '../libs/jobs/src/task-recovery.repository';
 import { OUTBOX_PEEK_SQL } from '../libs/jobs/src/observed-jobs.repository';
 import { paced } from './create-latency';
@@ -22,10 +23,10 @@ import { heading, ms, note, record, summarize } from './stats';
 const DB = throwawayDatabase('soak');
 const MiB = 2 ** 20;
 
-/** The statements a worker runs every pass whatever the load, with the parameters it uses. */
-const PERIODIC: Array<[string, string, unknown[]]> = [
-  ['outbox peek', OUTBOX_PEEK_SQL, []],
-  ['due tasks', DUE_TASKS_SQL, [5000, 500, null, null]],
+/** The statements a worker runs every pass whatever the load, with the parameters it uses, and whether it runs them as an orderedWalk. */
+const PERIODIC: Array<[string, string, unknown[], boolean]> = [
+  ['outbox peek', OUTBOX_PEEK_SQL, [], false],
+  ['due tasks', DUE_TASKS_SQL, [5000, 500, null, null], true],
 ];
 
 export async function soak(opts: BenchOptions): Promise<void> {
@@ -73,7 +74,7 @@ export async function soak(opts: BenchOptions): Promise<void> {
         count(`SELECT coalesce(max(id), 0) AS n FROM job_events`),
       ]);
       const periodic = [];
-      for (const [name, sql, params] of PERIODIC) periodic.push(`${name} ${ms(await medianTime(pg, sql, params))}`);
+      for (const [name, sql, params, walk] of PERIODIC) periodic.push(`${name} ${ms(await medianTime(pg, sql, params, walk))}`);
       rows.push({ p50: s.p50, p99: s.p99, rss, keys });
       note(`${String(minute).padStart(3)}  ${String(r.latencies.length).padStart(8)}  ${String(non201).padStart(7)}  ${s.p50.toFixed(2).padStart(7)}  ${s.p99.toFixed(2).padStart(7)} | `
         + `${(rss / MiB).toFixed(0).padStart(8)} | ${String(keys).padStart(10)} | ${String(created).padStart(8)}  ${String(unfinished).padStart(10)}  ${String(events).padStart(8)} | ${periodic.join(', ')}`);
@@ -94,11 +95,13 @@ export async function soak(opts: BenchOptions): Promise<void> {
 }
 
 /** The median of five runs of a statement, as the bench's own connection sees it. */
-async function medianTime(pg: Client, sql: string, params: unknown[]): Promise<number> {
+async function medianTime(pg: Client, sql: string, params: unknown[], walk: boolean): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
+    if (walk) await pg.query(`BEGIN; ${ORDERED_WALK}`);
     await pg.query(sql, params);
+    if (walk) await pg.query('COMMIT');
     times.push(performance.now() - t);
   }
   return summarize(times).p50;

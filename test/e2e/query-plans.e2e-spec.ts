@@ -20,6 +20,7 @@ import { ChannelPostsRepository } from '../../libs/channels/src/delivery/channel
 import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel-posts.reconciler';
 import { ScheduleFiresRepository } from '../../libs/schedules/src/schedule-fires.repository';
 import { createTestDatabase } from '../support/test-app';
+import { ORDERED_WALK } from '../../libs/database/src/ordered-walk';
 
 /**
  * Every periodic statement (reconciler, outbox dispatcher, delivery and channel-post
@@ -61,6 +62,7 @@ interface Sent {
 function recorder(answer: (text: string) => unknown[] = () => []) {
   const sent: Sent[] = [];
   const query = async (text: string, values: unknown[] = []) => {
+    if (text === ORDERED_WALK) return []; // a setting, not a statement to plan (the walks apply it)
     sent.push({ text, values });
     return answer(text);
   };
@@ -155,6 +157,21 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   'channel posts: finish': async () => ({ text: postFinishSql(jobRecordSql), values: [[JOB], ['bulk'], [TASK], ['DELIVERED'], ['1.2'], [null], [null], [null]] }),
 };
 
+/**
+ * Periodic statements that walk a partial index up to a LIMIT in its key order: the index, and
+ * whether the code runs them as an orderedWalk (SET LOCAL enable_sort = off).
+ */
+const ORDERED_WALKS: Record<string, [string, boolean]> = {
+  'reconciler: due tasks, first batch': ['tasks_pending_due_idx', true],
+  'reconciler: due tasks, after the cursor': ['tasks_pending_due_idx', true],
+  'reconciler: time out jobs past their deadline': ['jobs_running_deadline_idx', true],
+  'observers: anything to dispatch?': ['job_events_undispatched_idx', false],
+  'observers: claim a batch of events': ['job_events_undispatched_idx', false],
+  'observers: overdue webhook deliveries': ['webhook_deliveries_due_idx', true],
+  'channel posts: due posts': ['channel_posts_due_walk_idx', true],
+  'schedules: lock a due schedule': ['schedules_due_idx', false],
+};
+
 describe('query plans on a large, never-analyzed history', () => {
   let c: Client;
   let tableOfIndex: Map<string, string>;
@@ -191,6 +208,19 @@ describe('query plans on a large, never-analyzed history', () => {
       const read = new Set(nodes.filter((n) => /Scan/.test(n['Node Type'])).map((n) => n['Relation Name'] ?? tableOfIndex.get(n['Index Name']!)));
       const viaIndex = new Set(nodes.filter((n) => n['Index Name']).map((n) => tableOfIndex.get(n['Index Name']!)));
       for (const table of BIG_TABLES) if (read.has(table)) expect({ mode, table, viaIndex: viaIndex.has(table) }).toEqual({ mode, table, viaIndex: true });
+    }
+  });
+
+  // A periodic walk that stops at a LIMIT must read its partial index in key order: a Sort over
+  // a bitmap scan visits every dead entry the never-vacuumed index keeps, on every pass.
+  it.each(Object.keys(ORDERED_WALKS))('%s walks its index in key order', async (name) => {
+    const [index, underSetting] = ORDERED_WALKS[name];
+    const { text, values } = await STATEMENTS[name]();
+    for (const mode of ['custom', 'generic'] as const) {
+      if (underSetting) await c.query(ORDERED_WALK.replace(' LOCAL', ''));
+      const nodes = flatten(await plan(text, values, mode).finally(() => c.query('RESET enable_sort')));
+      const scans = nodes.filter((n) => n['Index Name'] === index).map((n) => n['Node Type']);
+      expect({ mode, index, scans }).toEqual({ mode, index, scans: [expect.stringMatching(/^Index (Only )?Scan$/)] });
     }
   });
 

@@ -5,3 +5,4 @@ export * from './run-migrations';
 export * from './prepared-query';
 export * from './statement-batcher';
 export * from './org-lookup';
+export * from './ordered-walk';

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { orderedWalk } from '@app/database';
 import { MetricsService } from '@app/common/metrics';
 import { EventsPing } from '@app/queue';
 import type { JobStatus } from './job-status';
@@ -125,7 +126,7 @@ export class JobTransitionsRepository {
    * reconciler's scan); the job a worker's own deadline timer names otherwise (worker-internal).
    */
   async timeoutJobs(jobId: string | null, limit = 200): Promise<string[]> {
-    const rows = jobId === null ? await this.db.query(TIMEOUT_DUE_SQL, [limit]) : await this.db.query(TIMEOUT_ONE_SQL, [jobId]);
+    const rows = jobId === null ? await orderedWalk(this.db, TIMEOUT_DUE_SQL, [limit]) : await this.db.query(TIMEOUT_ONE_SQL, [jobId]);
     if (rows.length) this.events.written();
     for (const r of rows as Array<{ job_type_id: string }>) this.metrics.jobFinished('FAILED', r.job_type_id);
     return rows.map((r: { id: string }) => r.id);

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { orderedWalk } from '@app/database';
 import type { HandedBackTask } from './task-transitions.repository';
 
 export interface DueTask extends HandedBackTask {
@@ -10,7 +11,8 @@ export interface DueTask extends HandedBackTask {
 
 /**
  * PENDING tasks due within $1 ms, in (run_at, id) order after the keyset ($3, $4), $2 at most:
- * along tasks_pending_run_at_idx (ORDER BY its key), so the walk never reads finished tasks.
+ * along tasks_pending_due_idx (ORDER BY its key), so the walk never reads finished tasks.
+ * Run as an orderedWalk (see there why).
  */
 export const DUE_TASKS_SQL = `
   SELECT id, job_id, org_id, claims, run_at, run_at::text AS run_at_key FROM tasks
@@ -19,7 +21,7 @@ export const DUE_TASKS_SQL = `
   ORDER BY run_at, id LIMIT $2::int`;
 
 /**
- * Back to PENDING, due now: the running tasks of dead workers $1 (along tasks_running_worker_idx),
+ * Back to PENDING, due now: the running tasks of dead workers $1 (along tasks_running_worker_idx, as is the lease branch: worker_id IS NULL),
  * and those claimed before tasks named their worker whose lease ran out (a rolling upgrade).
  * The job stays RUNNING; the next claim counts one more in `claims`, which fences off the dead
  * worker should it come back.
@@ -45,7 +47,7 @@ export class TaskRecoveryRepository {
   constructor(private readonly db: DataSource) {}
 
   dueTasks(lookaheadMs: number, limit: number, after: { runAt: string; id: string } | null): Promise<DueTask[]> {
-    return this.db.query(DUE_TASKS_SQL, [lookaheadMs, limit, after?.runAt ?? null, after?.id ?? null]);
+    return orderedWalk(this.db, DUE_TASKS_SQL, [lookaheadMs, limit, after?.runAt ?? null, after?.id ?? null]);
   }
 
   handBack(deadWorkerIds: string[], limit: number): Promise<HandedBackTask[]> {

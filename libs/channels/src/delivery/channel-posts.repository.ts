@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { preparedQuery, StatementBatcher } from '@app/database';
+import { orderedWalk, preparedQuery, StatementBatcher } from '@app/database';
 import { CLAIM_SQL, claimParams, ClaimRequest, ClaimRow } from './claim-posts.sql';
 import { EventsPing } from '@app/queue';
 import type { ClaimedPost, DeliveryError, PostJob } from './delivery-types';
@@ -111,7 +111,7 @@ export class ChannelPostsRepository {
    * back to the queue). `graceMs` leaves the queue time to do it itself.
    */
   async due(graceMs: number, limit: number, after: { key: string; taskId: string } | null = null): Promise<DuePost[]> {
-    return preparedQuery<DuePost>(this.db,
+    return orderedWalk<DuePost>(this.db,
       `SELECT task_id, job_id, org_id, attempts, next_attempt_at, next_attempt_at::text AS next_attempt_key,
               next_attempt_at = created_at AS fresh, ${dueAtMsSql('next_attempt_at')} AS due_at_ms
        FROM channel_posts

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource, EntityManager } from 'typeorm';
+import { orderedWalk } from '@app/database';
 import type { AttemptRow, DeliveryRow, DeliveryStatus } from '../delivery-types';
 
 export interface AttemptOutcome {
@@ -188,7 +189,7 @@ export class DeliveriesRepository {
 
   /** All orgs: PENDING deliveries due for `graceMs` or more (Redis may have lost their Bull job), each with its org. */
   async overdue(graceMs: number, limit: number): Promise<Array<{ id: string; org_id: string; attempts: number }>> {
-    return this.db.query(
+    return orderedWalk(this.db,
       `SELECT id, org_id, attempts FROM webhook_deliveries
        WHERE status = 'PENDING' AND next_attempt_at <= now() - $1 * interval '1 millisecond'
        ORDER BY next_attempt_at LIMIT $2`,
