@@ -74,9 +74,9 @@ describe('Console: pages and access levels', () => {
     await tab.screenshot('jobs');
 
     await page.click('button:has-text("Clear finished jobs")');
-    await page.locator('[data-testid=clear-count]', { hasText: '3 jobs will be deleted.' }).waitFor();
+    await page.locator('[data-testid=clear-count]', { hasText: '3 finished jobs match.' }).waitFor();
     await page.uncheck('dialog input[type=checkbox] >> nth=0'); // COMPLETED off: none of the others
-    await page.locator('[data-testid=clear-count]', { hasText: '0 jobs will be deleted.' }).waitFor();
+    await page.locator('[data-testid=clear-count]', { hasText: '0 finished jobs match.' }).waitFor();
     await page.click('dialog button:has-text("Keep them")');
 
     await page.click('nav >> text=Schedules');
