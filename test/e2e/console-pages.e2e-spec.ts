@@ -172,7 +172,12 @@ describe('Console: pages and access levels', () => {
     });
     const tab = await b.tab();
     const { page } = tab;
-    await signIn(page, t.url, admin, `/console/sessions/${busy}`);
+    await signIn(page, t.url, admin, '/console/sessions');
+    await page.selectOption('select[name=status]', 'busy');
+    await page.click('button:has-text("Filter")');
+    await page.locator('[data-testid=sessions] tbody tr').filter({ hasText: 'slowpoke' }).waitFor();
+    expect(await page.locator('[data-testid=sessions] tbody tr').count()).toBe(1); // the helper session is idle
+    await page.click(`[data-testid=sessions] a:has-text("${busy}")`);
     await page.locator('[data-status=busy]').waitFor();
     await page.click('button:has-text("Cancel running turn")');
     await page.fill('#turn-reason', 'operator stop');
