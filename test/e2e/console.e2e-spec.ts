@@ -113,6 +113,18 @@ describe('Console: jobs', () => {
     await jobRow(page, other.job_id).waitFor();
     expect(new URL(page.url()).searchParams.get('status')).toBe('SCHEDULED,COMPLETED');
 
+    // Keyset paging: the cursor goes into the URL (never the token), one job per page here.
+    await page.goto(`${t.url}/console/jobs?limit=1`);
+    await jobRow(page, other.job_id).waitFor();
+    await page.click('button:has-text("Next page")');
+    await page.waitForURL(/cursor=/);
+    await jobRow(page, job.job_id).waitFor();
+    expect(await page.locator('[data-testid=jobs-table] tbody tr').count()).toBe(1);
+    await page.click('button:has-text("First page")');
+    await jobRow(page, other.job_id).waitFor();
+    expect(new URL(page.url()).search).toBe('?limit=1');
+    await page.click('button:has-text("Next page")');
+
     await jobRow(page, job.job_id).locator('a').click();
     await page.waitForURL(new RegExp(`/console/jobs/${job.job_id}$`));
     await page.locator('[data-testid=job-status] [data-status=COMPLETED]').waitFor();
