@@ -44,6 +44,7 @@ describe('Dockerfile', () => {
     for (const input of ['package.json package-lock.json', 'tsconfig.json tsconfig.build.json', 'scripts', 'apps', 'libs']) {
       expect(dockerfile).toMatch(new RegExp(`^COPY --chown=node:node ${input} `, 'm'));
     }
+    expect(dockerfile).toMatch(/^COPY --chown=node:node .*\bopenapi\.json\b/m); // the console's API types
     expect(dockerfile).toMatch(/^RUN npm run build$/m);
   });
 });

@@ -3,14 +3,18 @@ import { AgentServer, createHttpJobType } from '../support/agent-server';
 import { launchBrowser, TestBrowser } from '../support/browser';
 import { expectCleanTab, jobRow, signIn } from '../support/console';
 import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
+import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
 
 /**
  * The console in a real Chromium against the real service (API + worker, Postgres, Redis) and a
  * local HTTP agent. Needs the console built (npm run build, which `npm test` runs first).
  */
+jest.setTimeout(120_000); // a real browser on a shared, busy machine
+
 describe('Console: jobs', () => {
   let t: TestApp;
   let agent: AgentServer;
+  let receiver: WebhookReceiver;
   let b: TestBrowser;
   let org: string;
   let write: string;
@@ -19,6 +23,7 @@ describe('Console: jobs', () => {
 
   beforeAll(async () => {
     agent = await new AgentServer().start();
+    receiver = await startWebhookReceiver();
     t = await startTestApp();
     b = await launchBrowser();
     org = newOrg('console');
@@ -29,6 +34,7 @@ describe('Console: jobs', () => {
     await b?.close();
     await t?.close();
     await agent?.close();
+    await receiver?.close();
   });
 
   const create = async (jobType: string, extra: Record<string, unknown> = {}) => {
@@ -107,6 +113,18 @@ describe('Console: jobs', () => {
     await jobRow(page, other.job_id).waitFor();
     expect(new URL(page.url()).searchParams.get('status')).toBe('SCHEDULED,COMPLETED');
 
+    // Keyset paging: the cursor goes into the URL (never the token), one job per page here.
+    await page.goto(`${t.url}/console/jobs?limit=1`);
+    await jobRow(page, other.job_id).waitFor();
+    await page.click('button:has-text("Next page")');
+    await page.waitForURL(/cursor=/);
+    await jobRow(page, job.job_id).waitFor();
+    expect(await page.locator('[data-testid=jobs-table] tbody tr').count()).toBe(1);
+    await page.click('button:has-text("First page")');
+    await jobRow(page, other.job_id).waitFor();
+    expect(new URL(page.url()).search).toBe('?limit=1');
+    await page.click('button:has-text("Next page")');
+
     await jobRow(page, job.job_id).locator('a').click();
     await page.waitForURL(new RegExp(`/console/jobs/${job.job_id}$`));
     await page.locator('[data-testid=job-status] [data-status=COMPLETED]').waitFor();
@@ -146,6 +164,26 @@ describe('Console: jobs', () => {
     expectCleanTab(tab, [write]);
     await tab.context.close();
   });
+
+  it('lists a job\'s webhook deliveries and redelivers one', async () => {
+    expect((await t.http().post('/services/job-types').set(auth).send({ id: 'echo', name: 'echo', executor: { type: 'builtin', name: 'echo' } })).status).toBe(201);
+    const hook = receiver.endpoint('ok');
+    const job = await create('echo', { callback_url: hook.url });
+    await eventually(async () => receiver.received.filter((r) => r.path === hook.path).length === 1, 20_000);
+    const tab = await b.tab();
+    const { page } = tab;
+    await signIn(page, t.url, write, `/console/jobs/${job.job_id}`);
+    const row = page.locator('tr', { hasText: 'job.completed' });
+    await row.locator('.status').waitFor();
+    await row.locator('button:has-text("Redeliver")').click();
+    await page.getByText('Redelivered').waitFor();
+    await eventually(async () => receiver.received.filter((r) => r.path === hook.path).length === 2);
+    const [first, again] = receiver.received.filter((r) => r.path === hook.path);
+    expect(again.webhookId).toBe(first.webhookId); // the same message, for the receiver to dedupe
+    expectCleanTab(tab, [write]);
+    await tab.context.close();
+  });
+
 });
 
 async function expectText(page: import('playwright-core').Page, selector: string, text: string): Promise<void> {

@@ -25,6 +25,10 @@ describe('openEventStream', () => {
     // replay what follows the Last-Event-ID they bring, then stay open.
     server = http.createServer((req, res) => {
       seen.push({ lastEventId: req.headers['last-event-id'] as string | undefined, authorization: req.headers.authorization, url: req.url });
+      if (req.url === '/gone') {
+        res.writeHead(404, { 'content-type': 'application/problem+json' }).end('{"status":404}');
+        return;
+      }
       if (req.headers.authorization !== 'Bearer good') {
         res.writeHead(401, { 'content-type': 'application/problem+json' }).end('{"status":401}');
         return;
@@ -68,7 +72,7 @@ describe('openEventStream', () => {
     expect(states.slice(0, 4)).toEqual(['connecting', 'open', 'reconnecting', 'open']);
   });
 
-  it('starts from a given event id, and stops at a 401 (no retry loop with a refused token)', async () => {
+  it('starts from a given event id, and stops at a 401 or a 404 (no retry loop for what cannot change)', async () => {
     const refused: number[] = [];
     const bad = openEventStream({ url: `${base}/s`, headers: () => ({ Authorization: 'Bearer bad' }), onMessage: () => undefined, onRefused: (s) => refused.push(s), retryMs: 10 });
     const until = Date.now() + 5000;
@@ -77,6 +81,14 @@ describe('openEventStream', () => {
     bad.close();
     expect(refused).toEqual([401]);
     expect(seen.filter((s) => s.authorization === 'Bearer bad')).toHaveLength(1);
+
+    const gone: number[] = [];
+    const unknown = openEventStream({ url: `${base}/gone`, headers: () => ({ Authorization: 'Bearer good' }), onMessage: () => undefined, onRefused: (s) => gone.push(s), retryMs: 10 });
+    while (!gone.length && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 100));
+    unknown.close();
+    expect(gone).toEqual([404]);
+    expect(seen.filter((s) => s.url === '/gone')).toHaveLength(1);
 
     const ids: number[] = [];
     const resumed = openEventStream({ url: `${base}/s`, headers: () => ({ Authorization: 'Bearer good' }), lastEventId: '3', onMessage: (m) => ids.push(JSON.parse(m.data).id), retryMs: 10 });

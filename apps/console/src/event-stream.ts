@@ -51,7 +51,7 @@ export interface StreamOptions {
   headers: () => Record<string, string>;
   onMessage: (message: SseMessage) => void;
   onState?: (state: StreamState) => void;
-  /** A 401 or 403: the stream stops (the token is no longer good for it). */
+  /** A 4xx other than 408 and 429 (a refused token, an unknown job): the stream stops, not retried. */
   onRefused?: (status: number) => void;
   /** Resume after this event id (e.g. kept from an earlier stream). */
   lastEventId?: string;
@@ -79,7 +79,7 @@ export function openEventStream(options: StreamOptions): EventStream {
     const headers: Record<string, string> = { Accept: 'text/event-stream', ...options.headers() };
     if (lastId !== undefined) headers['Last-Event-ID'] = lastId;
     const response = await doFetch(options.url, { headers, signal: controller.signal, cache: 'no-store' });
-    if (response.status === 401 || response.status === 403) {
+    if (response.status >= 400 && response.status < 500 && response.status !== 408 && response.status !== 429) {
       options.onRefused?.(response.status);
       return 'stop';
     }

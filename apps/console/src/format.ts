@@ -8,7 +8,8 @@ export function relativeTime(at: Date, now = Date.now()): string {
   const seconds = Math.round((at.getTime() - now) / 1000);
   if (Math.abs(seconds) < 5) return 'just now';
   for (const [unit, size] of UNITS) {
-    if (Math.abs(seconds) >= size || unit === 'second') return relative.format(Math.round(seconds / size), unit);
+    // Rounded away from zero on both sides (Math.round(-1.5) would give -1).
+    if (Math.abs(seconds) >= size || unit === 'second') return relative.format(Math.sign(seconds) * Math.round(Math.abs(seconds) / size), unit);
   }
   return '';
 }

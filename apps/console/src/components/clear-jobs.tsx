@@ -55,7 +55,8 @@ export function ClearFinishedJobs({ filters, onCleared }: { filters: JobFilters;
       {done !== undefined ? <span class="notice" role="status">{done} finished job{done === 1 ? '' : 's'} deleted.</span> : null}
       {open ? (
         <Dialog title="Clear finished jobs" onClose={() => setOpen(false)}>
-          <p>Deletes finished jobs matching the current filters, with their tasks, events and deliveries. This cannot be undone.</p>
+          <p>Deletes the finished jobs matching the current filters, with their tasks, events and deliveries. A job goes with its
+            subjobs, and only once its whole tree is finished. This cannot be undone.</p>
           <fieldset>
             <legend>Statuses to clear</legend>
             {TERMINAL.map((s) => (
@@ -63,10 +64,10 @@ export function ClearFinishedJobs({ filters, onCleared }: { filters: JobFilters;
                 onChange={() => void countFor(statuses.includes(s) ? statuses.filter((x) => x !== s) : [...statuses, s])} /> {s}</label>
             ))}
           </fieldset>
-          <p data-testid="clear-count">{!statuses.length ? 'Pick at least one status.' : count === undefined ? <Spinner label="Counting" /> : `${count} job${count === 1 ? '' : 's'} will be deleted.`}</p>
+          <p data-testid="clear-count">{!statuses.length ? 'Pick at least one status.' : count === undefined ? <Spinner label="Counting" /> : `${count} finished ${count === 1 ? 'job matches' : 'jobs match'}.`}</p>
           <ProblemBox error={error} />
           <div class="actions">
-            <button type="button" class="danger" disabled={busy || !statuses.length || count === undefined} onClick={confirm}>{busy ? 'Deleting…' : `Delete ${count ?? ''} jobs`}</button>
+            <button type="button" class="danger" disabled={busy || !statuses.length || !count} onClick={confirm}>{busy ? 'Deleting…' : 'Delete them'}</button>
             <button type="button" class="secondary" onClick={() => setOpen(false)}>Keep them</button>
           </div>
         </Dialog>

@@ -28,7 +28,7 @@ async function pooled<T>(tasks: (() => Promise<T>)[], width = 4): Promise<T[]> {
 }
 
 /** Reloaded at most every CHART_REFRESH_MS of live changes (each load is 30 small requests). */
-const CHART_REFRESH_MS = 10_000;
+const CHART_REFRESH_MS = 60_000;
 
 export function JobCharts({ refresh }: { refresh: number }) {
   const [tick, setTick] = useState(0);

@@ -12,6 +12,8 @@ import { JobEvent, LiveIndicator, useOrgEvents } from '../live';
 import { navigate } from '../router';
 import { useLoad } from '../use-load';
 
+const COUNTS_REFRESH_MS = 3000;
+
 interface Transition { key: number; job_id: string; from: string | null; to: string; at: string }
 
 const show = (filters: JobFilters) => {
@@ -34,8 +36,9 @@ export function JobsPage({ who, query }: { who: Identity; query: URLSearchParams
   const live = useOrgEvents((event: JobEvent) => {
     if (event.kind !== 'transition') return;
     setTransitions((list) => [{ key: event.id, job_id: event.job_id, from: event.from, to: event.to, at: event.at }, ...list].slice(0, 8));
-    // Throttled, not debounced: a busy org's steady stream of events still refreshes the counts.
-    refreshTimer.current ??= setTimeout(() => { refreshTimer.current = undefined; setRefresh((n) => n + 1); }, 1000);
+    // Throttled, not debounced: a busy org's steady stream of events still refreshes the counts,
+    // at most every COUNTS_REFRESH_MS (6 requests each, within the token's rate limit).
+    refreshTimer.current ??= setTimeout(() => { refreshTimer.current = undefined; setRefresh((n) => n + 1); }, COUNTS_REFRESH_MS);
     const listed = page.data?.data.some((j) => j.job_id === event.job_id);
     if (listed) {
       page.set((p) => ({ ...p, data: p.data.map((j) => (j.job_id === event.job_id ? { ...j, job_status: event.to as Job['job_status'], updated_at: event.at } : j)) }));

@@ -4,6 +4,7 @@ import { api, Schemas, unwrap } from '../api/client';
 import { can, Identity } from '../auth';
 import { OffsetPager } from '../components/offset-pager';
 import { Empty, JsonView, Link, ProblemBox, Spinner, Time } from '../components/ui';
+import { runsAfter } from '../next-runs';
 import { useLoad } from '../use-load';
 
 const LIMIT = 20;
@@ -52,7 +53,7 @@ function ScheduleRow({ schedule: s, who, open, onToggle, onChanged }: { schedule
         <td>{s.name ?? <code>{s.id}</code>}</td>
         <td><code>{s.cron}</code> <span class="muted">{s.timezone}</span></td>
         <td>{s.enabled ? <span class="status status-running">▶ active</span> : <span class="status status-canceled">⏸ paused</span>}</td>
-        <td>{s.enabled ? <Time at={s.next_run_at} /> : <span class="muted">paused</span>}</td>
+        <td>{s.enabled ? <NextRuns schedule={s} /> : <span class="muted">paused</span>}</td>
         <td><Time at={s.last_run_at} />{s.last_job_id ? <> · <Link to={`/jobs/${s.last_job_id}`}>job</Link></> : null}</td>
         <td class="row-actions">
           {can(who, 'WRITE') ? <button type="button" class="secondary" disabled={busy} onClick={() => setEnabled(!s.enabled)}>{s.enabled ? 'Pause' : 'Resume'}</button> : null}
@@ -82,6 +83,18 @@ function ScheduleRuns({ schedule }: { schedule: Schemas['Schedule'] }) {
           ))}
         </ul>
       )}
+    </div>
+  );
+}
+
+/** The next run (the API's) and the two after it (computed from the cron, in the schedule's zone). */
+function NextRuns({ schedule: s }: { schedule: Schemas['Schedule'] }) {
+  if (!s.next_run_at) return <span class="muted">never again</span>;
+  const later = runsAfter(s.cron, s.timezone, new Date(s.next_run_at), 2);
+  return (
+    <div data-testid="next-runs">
+      <Time at={s.next_run_at} />
+      {later.length ? <div class="muted">then {later.map((d) => d.toISOString()).map((at, i) => <span key={at}>{i ? ', ' : ''}<Time at={at} /></span>)}</div> : null}
     </div>
   );
 }

@@ -6,13 +6,26 @@ import { useLoad } from '../use-load';
 
 export function SessionsPage() {
   const [cursors, setCursors] = useState<string[]>([]);
+  const [filter, setFilter] = useState<{ agent_type?: string; status?: 'idle' | 'busy' }>({});
+  const [draft, setDraft] = useState(filter);
   const cursor = cursors[cursors.length - 1];
-  const list = useLoad(() => unwrap(api.GET('/services/sessions', { params: { query: { limit: 20, sort: 'updated_at:desc', ...(cursor ? { cursor } : {}) } } })), [cursor]);
+  const list = useLoad(() => unwrap(api.GET('/services/sessions', {
+    params: { query: { limit: 20, sort: 'updated_at:desc', ...filter, ...(cursor ? { cursor } : {}) } },
+  })), [cursor, filter.agent_type, filter.status]);
   return (
     <div class="page">
       <h1>Sessions</h1>
+      <form class="inline-form" aria-label="Session filters" onSubmit={(e) => { e.preventDefault(); setCursors([]); setFilter(draft); }}>
+        <label>Agent type <input name="agent_type" value={draft.agent_type ?? ''} onInput={(e) => setDraft({ ...draft, agent_type: (e.target as HTMLInputElement).value.trim() || undefined })} /></label>
+        <label>Status
+          <select name="status" value={draft.status ?? ''} onChange={(e) => setDraft({ ...draft, status: ((e.target as HTMLSelectElement).value || undefined) as 'idle' | 'busy' | undefined })}>
+            <option value="">any</option><option value="idle">idle</option><option value="busy">busy (a turn running)</option>
+          </select>
+        </label>
+        <button type="submit">Filter</button>
+      </form>
       <ProblemBox error={list.error} />
-      {!list.data ? <Spinner label="Loading sessions" /> : !list.data.data.length ? <Empty>No live sessions (POST /services/sessions/chat starts one).</Empty> : (
+      {!list.data ? <Spinner label="Loading sessions" /> : !list.data.data.length ? <Empty>No live sessions{filter.agent_type || filter.status ? ' match these filters' : ' (POST /services/sessions/chat starts one)'}.</Empty> : (
         <>
           <div class="table-wrap">
             <table data-testid="sessions">
