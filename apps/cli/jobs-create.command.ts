@@ -94,8 +94,8 @@ async function sendBatch(opts: JobsCreateOptions, jobs: unknown[], idempotencyKe
     } catch (err) {
       return { problem: { status: null, code: 'UNREACHABLE', detail: `${url.origin} cannot be reached: ${(err as Error).message}` } };
     }
-    const body = await res.json().catch(() => null);
-    if (res.status === 200 && Array.isArray(body?.data)) return { data: body.data };
+    const body = (await res.json().catch(() => null)) as { data?: BatchItem[]; code?: string; detail?: string; errors?: unknown } | null;
+    if (res.status === 200 && Array.isArray(body?.data)) return { data: body!.data! };
     // Rate limited or briefly unavailable: the whole batch again once it may pass.
     if ((res.status === 429 || res.status === 503) && attempt < RETRIES) {
       await sleep(Math.min(60, Number(res.headers.get('retry-after')) || 1) * 1000);
