@@ -99,6 +99,27 @@ describe('batch create', () => {
     expect(events.body.data).toEqual([expect.objectContaining({ kind: 'transition', from: null, to: 'SCHEDULED', actor: `token:${tenant.tokenId}` })]);
   });
 
+  it('refuses an item Postgres cannot store (a NUL byte) alone, with or without an Idempotency-Key', async () => {
+    const jobs = [
+      item({ metadata: { ok: 1 } }),
+      item({ params: { text: 'a\u0000b' } }),
+      item({ job_type_id: 'done\u0000' }),
+      item({ parent_job_id: 'job_01\u0000' }),
+      item({ metadata: { ok: 2 } }),
+    ];
+    for (const headers of [{}, { 'Idempotency-Key': `nul-${Date.now()}` }]) {
+      const res = await batch(jobs, { headers });
+      expect(res.status).toBe(200);
+      expectNoLeak(res);
+      expect(res.body.data.map((d: { status: number; error: { code: string } | null }) => [d.status, d.error?.code ?? null])).toEqual([
+        [201, null], [400, 'INVALID_VALUE'], [400, 'INVALID_VALUE'], [400, 'INVALID_VALUE'], [201, null],
+      ]);
+      const ids = [res.body.data[0].job.job_id, res.body.data[4].job.job_id];
+      const { rows } = await t.db.query(`SELECT count(*)::int AS n FROM jobs WHERE id = ANY($1)`, [ids]);
+      expect(rows[0].n).toBe(2);
+    }
+  });
+
   it('answers 400 VALIDATION_ERROR for 0 or 501 items, or no jobs array, and creates nothing', async () => {
     const before = await countJobs(tenant.org);
     for (const jobs of [[], Array.from({ length: 501 }, () => item()), 'x', undefined]) {
@@ -123,7 +144,7 @@ describe('batch create', () => {
   it('fits 500 typical items in well under the 1 MB cap, and creates 499 of them when one has an unknown job type', async () => {
     const jobs = Array.from({ length: 500 }, (_, i) => item({
       job_type_id: i === 321 ? 'missing-type' : 'strict',
-      params: { n: i }, metadata: { source: 'nightly-import', row: i }, callback_url: 'https://hooks.example.com/agent-jobs',
+      params: { n: i }, metadata: { source: 'nightly-import', row: i }, callback_url: rx.endpoint('ok').url,
     }));
     // A typical item (channel, type, params, metadata, callback) is ~250 bytes: 500 of them ~125 kB.
     expect(Buffer.byteLength(JSON.stringify({ jobs }))).toBeLessThan(256 * 1024);

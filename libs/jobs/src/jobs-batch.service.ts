@@ -90,7 +90,8 @@ export class JobsBatchService {
     const parentIds = new Set<string>();
     for (const item of items) {
       const parentId = item instanceof ItemFailure ? undefined : item.parent_job_id ?? caller.task?.jobId;
-      if (parentId) parentIds.add(parentId);
+      // Postgres cannot compare a NUL byte: such an id is left to the item's own lookup (its 400), not the batch's query.
+      if (parentId && !parentId.includes('\u0000')) parentIds.add(parentId);
     }
     const parents = await this.rows.parentLookups(caller.orgId, [...parentIds]);
     const prepared = new Map<string, Promise<string>>();
