@@ -28,6 +28,8 @@ export interface WriteCounts {
   ownWalBytes?: number;
   /** Of which full-page images (the first change of a page after a checkpoint). */
   ownFpiBytes?: number;
+  /** This database's WAL by record type (resource manager / record), largest first. */
+  ownWalByRecord?: Array<{ record: string; n: number; bytes: number }>;
   lsn: string;
   commits: number;
 }
@@ -68,23 +70,46 @@ export function writesBetween(a: WriteCounts, b: WriteCounts): WriteCounts {
   return { tables, walBytes: b.walBytes - a.walBytes, commits: b.commits - a.commits, lsn: b.lsn };
 }
 
+let slots = 0;
+
+/**
+ * Keeps the WAL from now on until release() (a temporary physical replication slot, dropped
+ * with its session): without it a checkpoint may recycle the window's segments before
+ * databaseWal reads them back, when other databases write a lot.
+ */
+export async function holdWal(): Promise<{ release: () => Promise<void> }> {
+  const { Client } = await import('pg');
+  const c = new Client({ connectionString: databaseUrl('postgres') });
+  await c.connect();
+  try {
+    await c.query(`SELECT pg_create_physical_replication_slot($1, true, true)`, [`agent_jobs_bench_wal_${process.pid}_${++slots}`]);
+  } catch (err) {
+    console.log(`   (WAL not held for the window: ${(err as Error).message})`);
+  }
+  return { release: () => c.end() };
+}
+
 /**
  * The WAL written for this database between two LSNs: records that touch its relations
  * (block references name the database's oid) and every record of a transaction that did
  * (commit records), read back with pg_walinspect. The machine's other databases are left out.
  */
-export async function databaseWal(database: string, from: string, to: string): Promise<{ bytes: number; fpi: number } | null> {
+export async function databaseWal(database: string, from: string, to: string): Promise<{ bytes: number; fpi: number; byRecord: Array<{ record: string; n: number; bytes: number }> } | null> {
   return withPg(databaseUrl(database), async (c) => {
     await c.query('CREATE EXTENSION IF NOT EXISTS pg_walinspect');
     const { rows: [r] } = await c.query(
       `WITH r AS (
-         SELECT xid::text::bigint AS xid, record_length, fpi_length,
+         SELECT xid::text::bigint AS xid, record_length, fpi_length, resource_manager, record_type,
                 block_ref LIKE '%rel %/' || (SELECT oid FROM pg_database WHERE datname = current_database()) || '/%' AS ours
          FROM pg_get_wal_records_info($1::pg_lsn, $2::pg_lsn)
-       ), mine AS (SELECT DISTINCT xid FROM r WHERE ours AND xid <> 0)
-       SELECT coalesce(sum(record_length), 0)::float8 AS bytes, coalesce(sum(fpi_length), 0)::float8 AS fpi
-       FROM r WHERE ours OR xid IN (SELECT xid FROM mine)`, [from, to]);
-    return { bytes: r.bytes, fpi: r.fpi };
+       ), mine AS (SELECT DISTINCT xid FROM r WHERE ours AND xid <> 0
+       ), kept AS (SELECT * FROM r WHERE ours OR xid IN (SELECT xid FROM mine))
+       SELECT coalesce(sum(record_length), 0)::float8 AS bytes, coalesce(sum(fpi_length), 0)::float8 AS fpi,
+              (SELECT json_agg(x ORDER BY x.bytes DESC) FROM (
+                 SELECT resource_manager || '/' || record_type AS record, count(*)::float8 AS n, sum(record_length)::float8 AS bytes
+                 FROM kept GROUP BY 1) x) AS by_record
+       FROM kept`, [from, to]);
+    return { bytes: r.bytes, fpi: r.fpi, byRecord: r.by_record ?? [] };
   }).catch((err) => {
     console.log(`   (WAL of this database not measured: ${(err as Error).message})`);
     return null;
@@ -111,6 +136,7 @@ export function writesPerJob(w: WriteCounts, jobs: number) {
     rows, versions: sum('versions'), hot: sum('hot'), indexEntries: sum('indexEntries'), partialBound: sum('partialBound'),
     walBytes: per(w.walBytes), ownWalBytes: w.ownWalBytes === undefined ? undefined : per(w.ownWalBytes),
     ownFpiBytes: w.ownFpiBytes === undefined ? undefined : per(w.ownFpiBytes), commits: per(w.commits),
+    walByRecord: (w.ownWalByRecord ?? []).slice(0, 8).map((x) => ({ record: x.record, n: per(x.n), bytes: per(x.bytes) })),
   };
 }
 
@@ -120,6 +146,7 @@ export function formatWrites(p: ReturnType<typeof writesPerJob>): string[] {
       + `+ at most ${p.partialBound.toFixed(1)} in partial ones, WAL `
       + (p.ownWalBytes !== undefined ? `${(p.ownWalBytes / 1024).toFixed(2)} KiB of this database (${(p.ownFpiBytes! / 1024).toFixed(2)} KiB full-page images), ` : '')
       + `${(p.walBytes / 1024).toFixed(1)} KiB cluster-wide, ${p.commits.toFixed(2)} commits`,
+    ...(p.walByRecord.length ? [`  WAL by record, per job: ${p.walByRecord.map((x) => `${x.record} ${x.n.toFixed(2)} x = ${Math.round(x.bytes)} B`).join(', ')}`] : []),
     ...p.rows.map((r) => `  ${r.table.padEnd(16)} ${r.versions.toFixed(2)} versions (${r.hot.toFixed(2)} HOT); ${r.indexes} indexes + ${r.partial} partial `
       + `-> ${r.indexEntries.toFixed(1)} + <= ${r.partialBound.toFixed(1)} index entries`
       + (r.del ? `, ${r.del.toFixed(2)} deletes` : '')),

@@ -13,7 +13,7 @@ import {
   httpRequest, issueToken, jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, REDIS_URL, Service, serviceEnv,
   sleep, startService, stopAll, until, withPg,
 } from './harness';
-import { databaseWal, formatWrites, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
+import { databaseWal, formatWrites, holdWal, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
 import { printProbe } from './profile-summary';
 import { heading, ms, note, printLatency, rate, record, summarize } from './stats';
 
@@ -30,6 +30,11 @@ export interface E2eResult {
   writes: WriteCounts;
   /** Postgres statements and Redis commands per job, by process (with --profile only). */
   probes: Record<string, { pg: number; redis: number } | null>;
+  /**
+   * Jobs per create request when the window's creates went through POST /services/agent-jobs/batch
+   * (the `--batch N` mode, issue 12), unset for single creates: the baseline shows a batch line only when it is set.
+   */
+  batchSize?: number;
 }
 
 export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: number): Promise<E2eResult> {
@@ -70,6 +75,7 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
     const cpu0 = services.map((s) => s.cpuSeconds());
     const bench0 = process.cpuUsage();
     const pgStats0 = await pgCounters();
+    const walHold = await holdWal();
     const writes0 = await writeCounts(DB);
     const meter = startCpuMeter(DB, services);
     const waits = sampleWaits();
@@ -99,7 +105,8 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
     const pgStats = await pgCounters();
     const writes = writesBetween(writes0, await writeCounts(DB));
     const ownWal = await databaseWal(DB, writes0.lsn, writes.lsn);
-    if (ownWal) Object.assign(writes, { ownWalBytes: ownWal.bytes, ownFpiBytes: ownWal.fpi });
+    await walHold.release();
+    if (ownWal) Object.assign(writes, { ownWalBytes: ownWal.bytes, ownFpiBytes: ownWal.fpi, ownWalByRecord: ownWal.byRecord });
 
     const [stats] = await sql(
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,

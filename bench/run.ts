@@ -27,6 +27,7 @@ import { listAtScale } from './list-at-scale';
 import { middlewareCost } from './middleware-cost';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
+import { deliveryConcurrency } from './delivery-concurrency';
 import { streamFanout } from './stream-fanout';
 import { turnsBench } from './turns';
 import { heading, printLatency, printSummary, summarize } from './stats';
@@ -49,6 +50,8 @@ const SCENARIOS: Record<string, Scenario> = {
   turns: { run: turnsBench, limitMs: () => 3 * 60_000 },
   // Each run: API start (a few s) + 3 s warm-up + the window, twice per round.
   middleware: { run: middlewareCost, limitMs: (o) => (2 * flagInt(o, 'rounds', 3) * (flagInt(o, 'seconds', 10) + 30) + 60) * 1000 },
+  // DELIVERY_CONCURRENCY against a Slack that answers in --latency-ms: posts/s per worker.
+  delivery: { run: deliveryConcurrency, limitMs: () => 15 * 60_000, optIn: true },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
 };
 

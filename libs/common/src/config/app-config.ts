@@ -110,8 +110,13 @@ export class AppConfig {
   @IsOptional() @Matches(/^([A-Fa-f0-9]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64' })
   ENCRYPTION_KEY?: string;
 
+  /**
+   * Posts and webhook attempts in flight per worker process. Sized by Little's law: a worker
+   * finishes a few hundred jobs/s, Slack answers in ~150 ms, so 64 in flight (~425 posts/s) keeps
+   * delivery from being the bottleneck (`npm run bench -- --only delivery`, docs/slack.md).
+   */
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
-  DELIVERY_CONCURRENCY = 20;
+  DELIVERY_CONCURRENCY = 64;
 
   /** Channel posts (Slack, webhook channels): first retry delay after a transient error; doubles each attempt, with jitter. */
   @Transform(toInt) @IsInt() @Min(1)
