@@ -107,7 +107,7 @@ describe('batch create', () => {
       item({ parent_job_id: 'job_01\u0000' }),
       item({ metadata: { ok: 2 } }),
     ];
-    for (const headers of [{}, { 'Idempotency-Key': `nul-${Date.now()}` }]) {
+    for (const headers of [{}, { 'Idempotency-Key': `nul-${Date.now()}` }] as Array<Record<string, string>>) {
       const res = await batch(jobs, { headers });
       expect(res.status).toBe(200);
       expectNoLeak(res);
@@ -232,8 +232,8 @@ describe('batch create', () => {
     expect(done.body.data).toEqual(expect.objectContaining({ job_status: 'COMPLETED', params: { i: 7 } }));
     expect(agent.requests.filter((r) => r.body && ids.includes(r.body.job_id))).toHaveLength(20);
     const completed = await eventually(async () => rx.forPath(cb.path).length >= 20 && rx.forPath(cb.path), 20_000);
-    expect(new Set(completed.map((w) => (w.body as { data: { job_id: string } }).data.job_id))).toEqual(new Set(ids));
-    expect(completed.every((w) => (w.body as { type: string }).type === 'job.completed')).toBe(true);
+    expect(new Set(completed.map((w) => w.body?.data.job_id))).toEqual(new Set(ids));
+    expect(completed.every((w) => w.body?.type === 'job.completed')).toBe(true);
     await eventually(async () => rx.forPath(observer.path).length >= 40, 20_000);
     const metricsAfter = metricValue(await scrapeMetrics(t.url), 'agent_jobs_jobs_created_total', { status: 'WAITING', job_type: 'done' });
     expect(metricsAfter - metricsBefore).toBe(20);
