@@ -206,6 +206,36 @@ describe('batch create', () => {
     expect(await countJobs(tenant.org)).toBe(after);
   });
 
+  it('answers two concurrent batches with one key with one set of jobs', async () => {
+    const headers = { 'Idempotency-Key': `batch-race-${Date.now()}` };
+    const jobs = Array.from({ length: 50 }, (_, i) => item({ metadata: { race: i } }));
+    const before = await countJobs(tenant.org);
+    const answers = await Promise.all([batch(jobs, { headers }), batch(jobs, { headers }), batch(jobs, { headers })]);
+    const ok = answers.filter((r) => r.status === 200);
+    for (const r of answers.filter((a) => a.status !== 200)) expectProblem(r, 409, 'IDEMPOTENCY_CONFLICT');
+    expect(ok.length).toBeGreaterThanOrEqual(1);
+    for (const r of ok) expect(r.body).toEqual(ok[0].body);
+    expect(await countJobs(tenant.org)).toBe(before + 50);
+    // Once the first has committed, the key answers its replay.
+    expect((await batch(jobs, { headers })).body).toEqual(ok[0].body);
+  });
+
+  it('lets an agent batch-create subjobs of its own job with its task callback token, and nothing else', async () => {
+    await createHttpJobType(t, agent, tenant.auth, { id: 'holds', behaviour: 'accept' });
+    const parent = await t.http().post('/services/agent-jobs').set(tenant.auth).send(item({ job_type_id: 'holds' }));
+    const sent = await eventually(async () => agent.requests.find((r) => r.body?.job_id === parent.body.data.job_id));
+    const taskAuth = bearer(sent.body!.callback.token);
+    const elsewhere = (await batch([item()])).body.data[0].job.job_id;
+    const res = await batch([item(), item({ parent_job_id: elsewhere }), item({ parent_job_id: parent.body.data.job_id })], { auth: taskAuth });
+    expect(res.status).toBe(200);
+    expect(res.body.data.map((d: { status: number; error: { code: string } | null }) => [d.status, d.error?.code ?? null])).toEqual([
+      [201, null], [403, 'FORBIDDEN'], [201, null],
+    ]);
+    expect(res.body.data[0].job.parent_job_id).toBe(parent.body.data.job_id);
+    const got = await t.http().get(`/services/agent-jobs/${parent.body.data.job_id}`).set(tenant.auth);
+    expect(got.body.data.subjobs).toHaveLength(2);
+  });
+
   it('leaves the key free when no item was created', async () => {
     const headers = { 'Idempotency-Key': `batch-none-${Date.now()}` };
     const none = await batch([item({ job_type_id: 'later-type' })], { headers });
