@@ -69,8 +69,6 @@ export class JobsCreateService {
     }
     const draft = await this.draft(caller, req.body, { delayMinutes: req.delayMinutes, actor: req.actor });
     const { jobId, taskId, status, runAt } = draft;
-    const { body } = req;
-
     const insert = await this.insertJob({
       ...draft, idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
     }, req.inTransaction);
@@ -81,7 +79,7 @@ export class JobsCreateService {
       if (replay) return { job: replay, taskId: null, replayed: true };
       throw conflict('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is in progress; retry shortly');
     }
-    this.metrics.jobCreated(status, body.job_type_id);
+    this.metrics.jobCreated(status, req.body.job_type_id);
     // Not awaited: the job is stored, and an add that fails or never happens (crash) is made up by the reconciler.
     void this.queue.enqueue({ org_id: caller.orgId, job_id: jobId, task_id: taskId, run_at: runAt });
     return { job: insert, taskId, replayed: false };
