@@ -4,6 +4,9 @@
  * as Postgres recorded them. Two shapes: API and worker in one process (npm start) and
  * as two processes (the production shape, two cores). Then the ceiling under it: raw
  * Bull add + process of no-op jobs on a separate queue, in the bench process.
+ * With `--batch N` (1-500), each shape runs twice: single creates, then the same N jobs created
+ * through POST /services/agent-jobs/batch, N per request (`--batch-concurrency` requests in
+ * flight, default concurrency / 16), side by side.
  */
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -37,12 +40,20 @@ export interface E2eResult {
   batchSize?: number;
 }
 
+/** The most items of one batch create request (MAX_BATCH_JOBS in libs/jobs). */
+const MAX_BATCH = 500;
+
+/**
+ * One shape's window. `opts.flags.batch` (N): the creates go through the batch route, N jobs per
+ * request, `concurrency` requests in flight (bench/baseline.ts runs it so); else single creates.
+ */
 export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: number): Promise<E2eResult> {
+  const batchSize = opts.flags.batch ? Math.min(MAX_BATCH, Math.floor(flagInt(opts, 'batch', MAX_BATCH))) : 0;
   const apiProcesses = apiProcessesEnv(opts).API_PROCESSES;
   const shape = mode === 'single'
     ? (apiProcesses ? `npm start with API_PROCESSES=${apiProcesses} (the worker in the first)` : 'one process: api --with-worker (npm start)')
     : (apiProcesses ? `api (API_PROCESSES=${apiProcesses}) + worker process` : 'two processes: api + worker');
-  console.log(`   -- ${shape}`);
+  console.log(`   -- ${shape}${batchSize ? `, creates through the batch route (${batchSize} jobs per request, ${concurrency} requests in flight)` : ''}`);
   const prefix = queuePrefix(`e2e-${mode}`);
   const port = await freePort();
   const extra: Record<string, string> = {};
@@ -64,9 +75,31 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
     const agent = keepAliveAgent(concurrency);
     const sql = (text: string, params: unknown[]) => withPg(databaseUrl(DB), async (c) => (await c.query(text, params)).rows);
     const create = () => httpRequest(agent, port, 'POST', '/services/agent-jobs', token, jobBody(ORG));
+    const item = JSON.parse(jobBody(ORG));
+    /** `count` jobs in requests of batchSize (single creates without --batch); HTTP statuses of the jobs, and each request's latency. */
+    const createJobs = async (count: number, statuses = new Map<number, number>(), latencies: number[] = []) => {
+      const count1 = (status: number, k = 1) => statuses.set(status, (statuses.get(status) ?? 0) + k);
+      if (!batchSize) {
+        await pool(count, concurrency, async () => {
+          const r = await create().catch(() => ({ status: 0, ms: NaN, body: '' }));
+          count1(r.status);
+          if (r.status === 201) latencies.push(r.ms);
+        });
+        return { statuses, latencies };
+      }
+      await pool(Math.ceil(count / batchSize), concurrency, async (i) => {
+        const size = Math.min(batchSize, count - i * batchSize);
+        const body = JSON.stringify({ jobs: Array.from({ length: size }, () => item) });
+        const r = await httpRequest(agent, port, 'POST', '/services/agent-jobs/batch', token, body).catch(() => ({ status: 0, ms: NaN, body: '' }));
+        if (r.status !== 200) return void count1(r.status, size);
+        for (const d of (JSON.parse(r.body) as { data: Array<{ status: number }> }).data) count1(d.status);
+        latencies.push(r.ms);
+      });
+      return { statuses, latencies };
+    };
 
     // Warm-up (and proof that the worker runs): 1,000 jobs, all completed.
-    await pool(1000, concurrency, create);
+    await createJobs(1000);
     const warm = await until(() => sql(`SELECT count(*)::int AS n FROM jobs WHERE status = 'COMPLETED'`, []), (r) => r[0].n >= 1000, 60_000, 250);
     if (warm[0].n < 1000) throw new Error(`warm-up: only ${warm[0].n} of 1000 jobs completed within 60 s`);
     await sleep(1500); // the warm-up's table statistics flushed (backends flush about once a second) before the window opens
@@ -81,13 +114,7 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
     const waits = sampleWaits();
     const since = new Date();
     const t0 = performance.now();
-    const statuses = new Map<number, number>();
-    const latencies: number[] = [];
-    await pool(n, concurrency, async () => {
-      const r = await create().catch(() => ({ status: 0, ms: NaN, body: '' }));
-      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
-      if (r.status === 201) latencies.push(r.ms);
-    });
+    const { statuses, latencies } = await createJobs(n);
     const createSeconds = (performance.now() - t0) / 1000;
     const created = statuses.get(201) ?? 0;
     const countDone = () => sql(`SELECT count(*)::int AS n FROM jobs WHERE org_id = $1 AND created_at >= $2 AND status = 'COMPLETED'`, [ORG, since]);
@@ -117,10 +144,10 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
       [ORG, since],
     );
     const jobsPerSecond = stats.completed / Number(stats.span_s);
-    note(`created ${created} of ${n} (statuses ${JSON.stringify(Object.fromEntries(statuses))}) in ${createSeconds.toFixed(1)} s = ${rate(created / createSeconds, ' creates/s')}, ${concurrency} in flight`);
+    note(`created ${created} of ${n} (statuses ${JSON.stringify(Object.fromEntries(statuses))}) in ${createSeconds.toFixed(1)} s = ${rate(created / createSeconds, ' creates/s')}, ${concurrency} ${batchSize ? `batch requests of ${batchSize}` : 'creates'} in flight`);
     note(`completed ${stats.completed} (${done[0].n >= created ? 'all' : 'NOT ALL, timed out'}); first created -> last completed ${Number(stats.span_s).toFixed(2)} s`);
     note(`throughput ${rate(jobsPerSecond, ' jobs/s')}; job create->completed p50 ${ms(Number(stats.e2e_p50))}, p99 ${ms(Number(stats.e2e_p99))}`);
-    printLatency('POST latency under load', summarize(latencies));
+    printLatency(batchSize ? `POST /batch latency under load (${batchSize} jobs per request)` : 'POST latency under load', summarize(latencies));
     const cores = (s: number) => `${(s / wallSeconds).toFixed(2)}`;
     note(`CPU over ${wallSeconds.toFixed(1)} s, in cores: ${services.map((s, i) => `${s.label} ${cores(cpu[i])}`).join(', ')}, `
       + `bench client ${cores((benchCpu.user + benchCpu.system) / 1e6)}, postgres ${cores(pgCpu)}, redis ${cores(redisCpu)} (postgres: this database's backends + WAL writer, checkpointer, bgwriter; redis: machine-wide)`);
@@ -140,8 +167,9 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
       + `${perJob('walSyncs')} WAL flushes, ${(Number(perJob('walBytes')) / 1024).toFixed(1)} KiB WAL (cluster-wide)`);
     note(`postgres backends of this database, sampled every 100 ms: ${waitSamples}`);
     note(`row writes per job: ${rowWork.map((t) => `${t.name} ${pj(t.ins)} ins / ${pj(t.upd)} upd (${t.upd ? Math.round((100 * t.hot) / t.upd) : 0}% HOT)${t.del ? ` / ${pj(t.del)} del` : ''}`).join('; ')}`);
-    record({ scenario: 'e2e', name: `${mode}: jobs/s create->COMPLETED`, value: jobsPerSecond, unit: 'jobs/s', target: { op: '>=', value: 2000 } });
-    record({ scenario: 'e2e', name: `${mode}: creates/s (HTTP)`, value: created / createSeconds, unit: 'ops/s' });
+    const label = batchSize ? `${mode}, batch ${batchSize}` : mode;
+    record({ scenario: 'e2e', name: `${label}: jobs/s create->COMPLETED`, value: jobsPerSecond, unit: 'jobs/s', target: { op: '>=', value: 2000 } });
+    record({ scenario: 'e2e', name: `${label}: creates/s (HTTP)`, value: created / createSeconds, unit: 'ops/s' });
     for (const line of formatWrites(writesPerJob(writes, stats.completed))) note(line);
     const probes: E2eResult['probes'] = {};
     for (const s of services) {
@@ -150,7 +178,7 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
       probes[s.label] = report ? { pg: report.pgQueries / Math.max(1, stats.completed), redis: report.redisCommands / Math.max(1, stats.completed) } : null;
     }
     agent.destroy();
-    return { mode, jobsPerSecond, completed: stats.completed, cpu: meteredCpu, writes, probes };
+    return { mode, jobsPerSecond, completed: stats.completed, cpu: meteredCpu, writes, probes, ...(batchSize ? { batchSize } : {}) };
   } finally {
     await stopAll(services);
     await cleanRedis(prefix);
@@ -255,6 +283,14 @@ export async function e2eThroughput(opts: BenchOptions): Promise<void> {
   const concurrency = flagInt(opts, 'concurrency', 64);
   const modes: Mode[] = opts.flags.mode === 'single' ? ['single'] : opts.flags.mode === 'split' ? ['split'] : ['single', 'split'];
   heading(`4. end-to-end throughput: ${n.toLocaleString('en-US')} echo jobs, HTTP create -> COMPLETED, ${concurrency} creates in flight`);
-  for (const mode of modes) await runMode(opts, mode, n, concurrency);
+  const singleOpts = { ...opts, flags: { ...opts.flags, batch: '' } };
+  for (const mode of modes) {
+    const single = await runMode(singleOpts, mode, n, concurrency);
+    if (!opts.flags.batch) continue;
+    const batchConcurrency = flagInt(opts, 'batch-concurrency', Math.max(2, Math.round(concurrency / 16)));
+    const batched = await runMode(opts, mode, n, batchConcurrency);
+    note(`${mode}: batch ${batched.batchSize} ${rate(batched.jobsPerSecond, ' jobs/s')} vs single creates ${rate(single.jobsPerSecond, ' jobs/s')} `
+      + `(x${(batched.jobsPerSecond / single.jobsPerSecond).toFixed(2)}), create->COMPLETED, same run`);
+  }
   await bullCeiling(flagInt(opts, 'ceiling-n', 20_000), concurrency, flagInt(opts, 'worker-concurrency', 50));
 }

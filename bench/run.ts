@@ -10,7 +10,7 @@
  *
  * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
  * --rows 1000000 --pages 200 --limit 50 (list), --worker-concurrency N --db-pool N
- * --ceiling-n 20000 (e2e), --bull-n --pgboss-n --pgboss-workers 4 --pgboss-batch 250 --chart docs/benchmarks-throughput.png (baseline), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
+ * --ceiling-n 20000 --batch 500 --batch-concurrency 4 (e2e: also creates through the batch route, beside single creates), --bull-n --pgboss-n --pgboss-workers 4 --pgboss-batch 250 --chart docs/benchmarks-throughput.png (baseline), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
  * --stream-jobs 100 --lead-ms 20000 (streams),
  * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns), --rate 300 --seconds 10 --rounds 3 --switches metrics,logs (middleware).

@@ -5,6 +5,8 @@ export const USAGE = `usage:
   cli token create --org ORG --access SERVICES:READ|WRITE|ADMIN [--name NAME] [--expires-in 30d] [--rate-limit PER_MINUTE]
   cli token list --org ORG
   cli token revoke ID
+  cli jobs create --file JOBS.ndjson [--url API_URL] [--token TOKEN] [--delay MINUTES] [--idempotency-key KEY]
+      (--url defaults to $AGENT_JOBS_URL, --token to $AGENT_JOBS_TOKEN)
   cli migrate`;
 
 export class UsageError extends Error {}

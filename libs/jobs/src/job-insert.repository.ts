@@ -7,6 +7,11 @@ import type { JobRow } from './job-rows';
 import type { JobStatus } from './job-status';
 
 const IDEMPOTENCY_TTL_HOURS = 24;
+/** Most jobs in one batch create (POST /services/agent-jobs/batch), and so in its one statement. */
+export const MAX_BATCH_JOBS = 500;
+
+/** The Idempotency-Key of a batch create: the org, the key and the hash of its request. */
+export interface BatchKey { orgId: string; key: string; hash: string }
 
 /** A job to store with its first task and creation event. */
 export interface NewJob {
@@ -76,6 +81,9 @@ export class JobInsertRepository {
   /** Creates that arrive together share one INSERT of all their jobs, tasks and events. */
   private readonly inserts = new StatementBatcher<NewJob, JobRow>((jobs) => this.insertMany(jobs));
 
+  /** A batch create's jobs: all of them in one statement (a single create's batcher stops at 100). */
+  private readonly batchInserts = new StatementBatcher<NewJob, JobRow>((jobs) => this.insertMany(jobs), { maxBatch: MAX_BATCH_JOBS });
+
   constructor(private readonly db: DataSource) {}
 
   /**
@@ -93,7 +101,8 @@ export class JobInsertRepository {
         const claimed = await em.query(
           `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
            VALUES ($1, $2, $3, $4, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
-           ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id, expires_at = EXCLUDED.expires_at
+           ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = EXCLUDED.job_id,
+             response = NULL, expires_at = EXCLUDED.expires_at
            WHERE idempotency_keys.expires_at <= now()
            RETURNING job_id`,
           [p.orgId, p.idempotency.key, p.idempotency.hash, p.jobId],
@@ -108,10 +117,13 @@ export class JobInsertRepository {
     });
   }
 
-  /** The job a live Idempotency-Key record of the org names, with the hash of the request that made it. */
+  /**
+   * The job a live Idempotency-Key record of the org names, with the hash of the request that
+   * made it (a batch's record names no job: its hash never matches a single create's).
+   */
   async replayOf(orgId: string, key: string): Promise<{ requestHash: string; job: JobRow } | null> {
     const rows = await this.db.query(
-      `SELECT k.request_hash, j.* FROM idempotency_keys k JOIN jobs j ON j.id = k.job_id
+      `SELECT k.request_hash, j.* FROM idempotency_keys k LEFT JOIN jobs j ON j.id = k.job_id
        WHERE k.org_id = $1 AND k.key = $2 AND k.expires_at > now()`,
       [orgId, key],
     );
@@ -120,10 +132,62 @@ export class JobInsertRepository {
     return { requestHash, job: job as JobRow };
   }
 
+  /** The hash and stored answer of a live Idempotency-Key record of the org (answer null: a single create's). */
+  async batchReplayOf(orgId: string, key: string): Promise<{ requestHash: string; answer: unknown } | null> {
+    const [row] = await this.db.query(
+      `SELECT request_hash, response FROM idempotency_keys WHERE org_id = $1 AND key = $2 AND expires_at > now()`,
+      [orgId, key],
+    );
+    return row ? { requestHash: row.request_hash, answer: row.response } : null;
+  }
+
+  /**
+   * A batch create's jobs with their tasks and events in one statement (one per call: every item
+   * joins the same StatementBatcher flush). One result per job, in order: its row, or the Error
+   * that kept it out (ParentInactive; a value Postgres refused, found by running items alone).
+   */
+  insertAll(jobs: readonly NewJob[]): Promise<Array<JobRow | Error>> {
+    return Promise.all(jobs.map((j) => this.batchInserts.run(j).catch((err: Error) => err)));
+  }
+
+  /**
+   * insertAll in a transaction that then stores \`answer(results)\` under the batch's key, so a
+   * replay gets exactly the first answer. Null: a live record holds the key (nothing is stored).
+   */
+  insertAllWithKey<A>(jobs: readonly NewJob[], key: BatchKey, answer: (results: Array<JobRow | Error>) => A): Promise<{ results: Array<JobRow | Error>; answer: A } | null> {
+    return this.db.transaction(async (em) => {
+      const results = await insertEachIfNeeded(em, jobs);
+      const stored = answer(results);
+      const claimed = await em.query(
+        `INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, response, expires_at)
+         VALUES ($1, $2, $3, NULL, $4::jsonb, now() + interval '${IDEMPOTENCY_TTL_HOURS} hours')
+         ON CONFLICT (org_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash, job_id = NULL,
+           response = EXCLUDED.response, expires_at = EXCLUDED.expires_at
+         WHERE idempotency_keys.expires_at <= now()
+         RETURNING key`,
+        [key.orgId, key.key, key.hash, JSON.stringify(stored)],
+      );
+      if (!claimed.length) throw new KeyTaken();
+      return { results, answer: stored };
+    }).catch((err) => {
+      if (err instanceof KeyTaken) return null;
+      throw err;
+    });
+  }
+
   /** The job an Idempotency-Key record of the org names, expired or not. */
   async jobIdOfKey(orgId: string, key: string): Promise<string | null> {
     const [row] = await this.db.query(`SELECT job_id FROM idempotency_keys WHERE org_id = $1 AND key = $2`, [orgId, key]);
     return row?.job_id ?? null;
+  }
+
+  /** The would-be parents of a batch's subjobs, each as parentLookup answers, in one query. */
+  async parentLookups(orgId: string, parentIds: string[]): Promise<Map<string, OrgLookup<{ org_id: string; status: JobStatus }>>> {
+    const rows: Array<{ id: string; org_id: string; status: JobStatus }> = parentIds.length
+      ? await this.db.query(`SELECT id, org_id, status FROM jobs WHERE id = ANY($1::text[])`, [parentIds])
+      : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return new Map(parentIds.map((id) => [id, orgLookup(orgId, byId.get(id))]));
   }
 
   /** The would-be parent of a subjob of the org, and its status. */
@@ -133,10 +197,42 @@ export class JobInsertRepository {
   }
 
   private async insertMany(jobs: readonly NewJob[]): Promise<Array<JobRow | Error>> {
-    const rows = await preparedQuery<JobRow>(this.db, INSERT_JOBS_SQL, insertParams(jobs));
-    const byId = new Map(rows.map((r) => [r.id, r]));
-    return jobs.map((j) => byId.get(j.jobId) ?? new ParentInactive(j.body.parent_job_id!));
+    return matchRows(jobs, await preparedQuery<JobRow>(this.db, INSERT_JOBS_SQL, insertParams(jobs)));
   }
+}
+
+/**
+ * The jobs in one statement; if Postgres refuses it (one bad value), each job alone under a
+ * savepoint, so one item's value does not fail the batch (as StatementBatcher does outside a transaction).
+ */
+async function insertEachIfNeeded(em: EntityManager, jobs: readonly NewJob[]): Promise<Array<JobRow | Error>> {
+  await em.query('SAVEPOINT batch_jobs');
+  try {
+    const rows: JobRow[] = await em.query(INSERT_JOBS_SQL, insertParams(jobs));
+    await em.query('RELEASE SAVEPOINT batch_jobs');
+    return matchRows(jobs, rows);
+  } catch (err) {
+    await em.query('ROLLBACK TO SAVEPOINT batch_jobs');
+    if (jobs.length === 1) return [err as Error];
+  }
+  const results: Array<JobRow | Error> = [];
+  for (const job of jobs) {
+    await em.query('SAVEPOINT batch_job');
+    try {
+      results.push(...matchRows([job], await em.query(INSERT_JOBS_SQL, insertParams([job]))));
+      await em.query('RELEASE SAVEPOINT batch_job');
+    } catch (err) {
+      await em.query('ROLLBACK TO SAVEPOINT batch_job');
+      results.push(err as Error);
+    }
+  }
+  return results;
+}
+
+/** One result per job: its returned row, or ParentInactive when the statement left it out. */
+function matchRows(jobs: readonly NewJob[], rows: readonly JobRow[]): Array<JobRow | Error> {
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  return jobs.map((j) => byId.get(j.jobId) ?? new ParentInactive(j.body.parent_job_id!));
 }
 
 function insertParams(jobs: readonly NewJob[]): unknown[][] {

@@ -1,18 +1,18 @@
 import { Injectable } from '@nestjs/common';
 import { createHash } from 'node:crypto';
-import { ownedOrThrow } from '@app/database';
+import { OrgLookup, ownedOrThrow } from '@app/database';
 import { Principal, actorOf } from '@app/auth';
 import { conflict, DomainError, FieldError, forbidden, newId, validationFailed } from '@app/common';
 import { MetricsService } from '@app/common/metrics';
 import { OutboundHttpClient } from '@app/common/outbound';
 import { checkConfig, JobConfig, JobTypesService, JsonSchemas, mergeConfig } from '@app/job-types';
-import { ChannelsService } from '@app/channels';
+import { ChannelsService, TargetChannel } from '@app/channels';
 import { EventsPing, TaskQueue } from '@app/queue';
 import { SessionJobs } from '@app/sessions';
 import { CreateJobDto } from './dto/create-job.dto';
 import { InJobTransaction, JobInsertRepository, NewJob, ParentInactive } from './job-insert.repository';
 import type { JobRow } from './job-rows';
-import { TERMINAL_STATUSES } from './job-status';
+import { JobStatus, TERMINAL_STATUSES } from './job-status';
 import { assertWebhookUrlsAllowed, jobWebhookUrls } from './webhook-urls';
 
 export const MAX_DELAY_MINUTES = 7 * 24 * 60;
@@ -29,6 +29,15 @@ export interface CreateJobRequest {
    * stores nothing and rejects the create with that error. Not called for a replay.
    */
   inTransaction?: InJobTransaction;
+}
+
+export interface DraftOptions {
+  delayMinutes?: number;
+  actor?: string;
+  /** The parent lookup (default: one query); the batch create reads all its parents at once. */
+  parentOf?: (parentId: string) => Promise<OrgLookup<{ org_id: string; status: JobStatus }>>;
+  /** The channel upsert (default: ChannelsService.prepare); the batch create prepares each distinct channel once. */
+  prepareChannel?: (target: TargetChannel) => Promise<string>;
 }
 
 export interface CreateJobResult {
@@ -58,8 +67,30 @@ export class JobsCreateService {
       const replay = await this.findReplay(caller.orgId, req.idempotencyKey, requestHash!);
       if (replay) return { job: replay, taskId: null, replayed: true };
     }
-    const { body } = req;
-    const errors: FieldError[] = [];
+    const draft = await this.draft(caller, req.body, { delayMinutes: req.delayMinutes, actor: req.actor });
+    const { jobId, taskId, status, runAt } = draft;
+    const insert = await this.insertJob({
+      ...draft, idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
+    }, req.inTransaction);
+    if (insert) this.events.written();
+    if (!insert) {
+      // Another request with the same key won the race: answer as its replay.
+      const replay = await this.findReplay(caller.orgId, req.idempotencyKey!, requestHash!);
+      if (replay) return { job: replay, taskId: null, replayed: true };
+      throw conflict('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is in progress; retry shortly');
+    }
+    this.metrics.jobCreated(status, req.body.job_type_id);
+    // Not awaited: the job is stored, and an add that fails or never happens (crash) is made up by the reconciler.
+    void this.queue.enqueue({ org_id: caller.orgId, job_id: jobId, task_id: taskId, run_at: runAt });
+    return { job: insert, taskId, replayed: false };
+  }
+
+  /**
+   * Every check of a create (org, task token, job type, config, params, URLs, channel, parent,
+   * session), then the job to store: a DomainError names what is wrong with this body. The
+   * batch create runs it for each item, with the parents of all its items read in one query.
+   */
+  async draft(caller: Principal, body: CreateJobDto, opts: DraftOptions = {}): Promise<NewJob> {
     if (body.target_channel.org_id !== caller.orgId) {
       throw forbidden('ORG_MISMATCH', 'target_channel.org_id must be the org of your token');
     }
@@ -71,39 +102,27 @@ export class JobsCreateService {
       }
     }
     const jobType = await this.jobTypes.getRecent(caller.orgId, body.job_type_id);
-    errors.push(...checkConfig(body.config, 'config'));
-    errors.push(...this.schemas.validate(jobType.params_schema, body.params ?? {}, 'params'));
+    const errors: FieldError[] = [...checkConfig(body.config, 'config'), ...this.schemas.validate(jobType.params_schema, body.params ?? {}, 'params')];
     if (errors.length) throw validationFailed(errors);
     await assertWebhookUrlsAllowed(this.outbound, jobWebhookUrls(body));
-    await this.channels.prepare(caller.orgId, body.target_channel);
-    if (body.parent_job_id) await this.checkParent(caller.orgId, body.parent_job_id);
+    await (opts.prepareChannel ?? ((t: TargetChannel) => this.channels.prepare(caller.orgId, t)))(body.target_channel);
+    if (body.parent_job_id) {
+      const parent = await (opts.parentOf ?? ((id: string) => this.rows.parentLookup(caller.orgId, id)))(body.parent_job_id);
+      checkParent(parent, body.parent_job_id);
+    }
     // At create time only: a turn may start meanwhile; the job's tasks read the history as it is when they run.
     if (body.session_id !== undefined) await this.sessions.assertJoinable(caller.orgId, body.session_id);
 
     const config: JobConfig = mergeConfig(jobType.default_config, body.config as Partial<JobConfig>);
     const now = new Date();
     const requested = body.scheduled_at ? new Date(body.scheduled_at) : now;
-    const jitterMs = req.delayMinutes ? Math.floor(Math.random() * req.delayMinutes * 60_000) : 0;
+    const jitterMs = opts.delayMinutes ? Math.floor(Math.random() * opts.delayMinutes * 60_000) : 0;
     const runAt = new Date(Math.max(requested.getTime(), now.getTime()) + jitterMs);
     const status = runAt.getTime() > now.getTime() ? 'SCHEDULED' : 'WAITING';
-    const jobId = newId('job');
-    const taskId = newId('task');
-
-    const insert = await this.insertJob({
-      jobId, taskId, orgId: caller.orgId, status, runAt, now, config, body,
-      actor: req.actor ?? actorOf(caller), idempotency: req.idempotencyKey ? { key: req.idempotencyKey, hash: requestHash! } : null,
-    }, req.inTransaction);
-    if (insert) this.events.written();
-    if (!insert) {
-      // Another request with the same key won the race: answer as its replay.
-      const replay = await this.findReplay(caller.orgId, req.idempotencyKey!, requestHash!);
-      if (replay) return { job: replay, taskId: null, replayed: true };
-      throw conflict('IDEMPOTENCY_CONFLICT', 'A request with this Idempotency-Key is in progress; retry shortly');
-    }
-    this.metrics.jobCreated(status, body.job_type_id);
-    // Not awaited: the job is stored, and an add that fails or never happens (crash) is made up by the reconciler.
-    void this.queue.enqueue({ org_id: caller.orgId, job_id: jobId, task_id: taskId, run_at: runAt });
-    return { job: insert, taskId, replayed: false };
+    return {
+      jobId: newId('job'), taskId: newId('task'), orgId: caller.orgId, status, runAt, now, config, body,
+      actor: opts.actor ?? actorOf(caller), idempotency: null,
+    };
   }
 
   /** The job an Idempotency-Key of the org made, expired or not (a schedule's fire made before its body changed). */
@@ -127,19 +146,20 @@ export class JobsCreateService {
     }
     return replay.job;
   }
+}
 
-  private async checkParent(orgId: string, parentId: string): Promise<void> {
-    const parent = ownedOrThrow(await this.rows.parentLookup(orgId, parentId), 'PARENT_JOB_NOT_FOUND', `Parent job '${parentId}'`);
-    if (TERMINAL_STATUSES.includes(parent.status)) throw parentTerminal(parentId, parent.status);
-  }
+/** 404 / 403 for a parent that is unknown or another org's, 409 for a terminal one. */
+function checkParent(lookup: OrgLookup<{ org_id: string; status: JobStatus }>, parentId: string): void {
+  const parent = ownedOrThrow(lookup, 'PARENT_JOB_NOT_FOUND', `Parent job '${parentId}'`);
+  if (TERMINAL_STATUSES.includes(parent.status)) throw parentTerminal(parentId, parent.status);
 }
 
 /** A subjob's parent is terminal: seen by checkParent, or by the insert itself when a cancel won the race. */
-const parentTerminal = (parentId: string, status = 'no longer active') =>
+export const parentTerminal = (parentId: string, status = 'no longer active') =>
   conflict('PARENT_JOB_TERMINAL', `Parent job '${parentId}' is ${status}: subjobs need an active parent`);
 
 /** Canonical JSON (sorted keys) so the same body in another key order is the same request. */
-function canonical(value: unknown): string {
+export function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
     return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;

@@ -19,6 +19,7 @@ import { JobCancelService } from './job-cancel.service';
 import { JobInsertRepository } from './job-insert.repository';
 import { JobListRepository } from './job-list.repository';
 import { JobTransitionsRepository } from './job-transitions.repository';
+import { JobsBatchService } from './jobs-batch.service';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsPortsModule } from './jobs-ports.module';
 import { JobsQueryService } from './jobs-query.service';
@@ -35,7 +36,7 @@ const repositories = [
 ];
 
 const services = [
-  JobsCreateService, JobsQueryService, JobCancelService, TaskOutcomeService, TaskResultService,
+  JobsCreateService, JobsBatchService, JobsQueryService, JobCancelService, TaskOutcomeService, TaskResultService,
   InFlightTasks, TaskRunnerService, ReconcilerService, WorkerIdentity,
 ];
 

@@ -49,6 +49,25 @@ export class TaskQueue {
     }
   }
 
+  /**
+   * New tasks (first runs) in one Bull addBulk: one MULTI for a batch create's tasks. Returns
+   * false when Redis refused it; the reconciler enqueues them later, as for enqueue.
+   */
+  async enqueueBulk(tasks: QueuedTask[]): Promise<boolean> {
+    if (!tasks.length) return true;
+    try {
+      const now = Date.now();
+      await this.queue.addBulk(tasks.map((task) => ({
+        data: { org_id: task.org_id, job_id: task.job_id, task_id: task.task_id },
+        opts: { jobId: TaskQueue.jobId(task.task_id, task.claims), delay: Math.max(0, task.run_at.getTime() - now) },
+      })));
+      return true;
+    } catch (err) {
+      this.logger.warn(`enqueue of ${tasks.length} tasks deferred to the reconciler: ${(err as Error).message}`);
+      return false;
+    }
+  }
+
   async enqueueMany(tasks: QueuedTask[]): Promise<void> {
     await Promise.all(tasks.map((t) => this.enqueue(t)));
   }

@@ -13,6 +13,8 @@ const META_FIELDS = {
   limit: INTEGER,
   offset: INTEGER,
   sort: arrayOf(object({ field: TEXT, direction: enumOf(['asc', 'desc']) })),
+  created: { ...INTEGER, description: 'Batch create: how many items were created' },
+  failed: { ...INTEGER, description: 'Batch create: how many items were not' },
   next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` (with the same `sort`) for the next page; null on the last one' },
 } satisfies SchemaMap;
 export type MetaField = keyof typeof META_FIELDS;

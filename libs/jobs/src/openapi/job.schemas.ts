@@ -75,6 +75,12 @@ export const JOB_SCHEMAS = {
     reason: { type: ['string', 'null'] },
     task_id: { type: ['string', 'null'] },
   }),
+  JobBatchItem: object({
+    index: { ...INTEGER, description: "The item's place in `jobs` (from 0)" },
+    status: { ...INTEGER, description: "201: created; else the 4xx a single create of this item would answer" },
+    job: nullable(ref('Job')),
+    error: { ...nullable(ref('ProblemDetails')), description: 'The problem a single create of this item would answer (fields are paths inside the item)' },
+  }, { description: 'One item of a batch create: the job, or why it was not created' }),
   TaskResultApplied: object({
     job_id: TEXT,
     task_id: TEXT,
