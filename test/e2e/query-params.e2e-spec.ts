@@ -2,6 +2,7 @@ import type { Response, Test } from 'supertest';
 import { echoTenant } from '../support/jobs';
 import { expectProblem, fieldsOf } from '../support/problem';
 import { bearer, inAnHour, startTestApp, TestApp } from '../support/test-app';
+import { CallbackTokens } from '../../libs/auth/src/task-callback-tokens';
 
 interface Route {
   method: string;
@@ -35,6 +36,9 @@ describe('query parameters', () => {
     for (const e of res.body.errors) expect(e.message).toMatch(/is not a query parameter of this route/);
   };
 
+  const callbackAuth = (jobId: string, taskId: string) =>
+    bearer(t.app.get(CallbackTokens).issue(taskId, jobId, org, new Date(inAnHour())));
+
   beforeAll(async () => {
     t = await startTestApp({ withWorker: false });
     ({ org, auth: admin } = await echoTenant(t, 'query', { SERVICES: 'ADMIN' }));
@@ -56,7 +60,9 @@ describe('query parameters', () => {
       // Any id: the unknown parameter must be refused before the record is looked up.
       const path = route.path.replace(/:(\w+)/g, (_, name: string) => `no_such_${name}`);
       const http = t.http() as unknown as Record<string, (url: string) => Test>;
-      const req = http[route.method](`${path}?bogus_param=1`).set(admin);
+      // Authentication comes first everywhere: the task result route takes that task's callback token.
+      const auth = route.path.endsWith('/tasks/:task_id/result') ? callbackAuth('no_such_id', 'no_such_task_id') : admin;
+      const req = http[route.method](`${path}?bogus_param=1`).set(auth);
       // An empty body: the query is checked before the body is.
       const res = ['post', 'put', 'patch', 'delete'].includes(route.method) ? await req.send({}) : await req;
       const named = res.status === 400 && res.body.code === 'VALIDATION_ERROR'
@@ -100,8 +106,10 @@ describe('query parameters', () => {
   it('the unauthenticated routes refuse unknown parameters too', async () => {
     expect((await t.http().get('/health')).status).toBe(200);
     expectUnknown(await t.http().get('/health?verbose=1'), 'verbose');
-    // The task result route checks its callback token in the handler: the query is refused first.
-    expectUnknown(await t.http().post('/services/agent-jobs/job_x/tasks/task_x/result?x=1').send({ status: 'completed' }), 'x');
+    // The task result route authenticates its callback token first (a guard: rate limits count per task), then the query.
+    const result = '/services/agent-jobs/job_x/tasks/task_x/result?x=1';
+    expectProblem(await t.http().post(result).send({ status: 'completed' }), 401, 'UNAUTHORIZED');
+    expectUnknown(await t.http().post(result).set(callbackAuth('job_x', 'task_x')).send({ status: 'completed' }), 'x');
   });
 
   it('every list shares one pagination: limit 1-100 (default 20), offset 0-1000000', async () => {
