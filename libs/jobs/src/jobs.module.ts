@@ -19,6 +19,8 @@ import { JobCancelService } from './job-cancel.service';
 import { JobInsertRepository } from './job-insert.repository';
 import { JobListRepository } from './job-list.repository';
 import { JobTransitionsRepository } from './job-transitions.repository';
+import { JobRetentionRepository } from './retention/job-retention.repository';
+import { JobRetentionService } from './retention/job-retention.service';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsPortsModule } from './jobs-ports.module';
 import { JobsQueryService } from './jobs-query.service';
@@ -31,12 +33,12 @@ import { TaskTransitionsRepository } from './task-transitions.repository';
 
 const repositories = [
   JobInsertRepository, JobsReadRepository, JobListRepository, JobTransitionsRepository, TaskTransitionsRepository,
-  TaskRecoveryRepository, WorkersRepository,
+  TaskRecoveryRepository, WorkersRepository, JobRetentionRepository,
 ];
 
 const services = [
   JobsCreateService, JobsQueryService, JobCancelService, TaskOutcomeService, TaskResultService,
-  InFlightTasks, TaskRunnerService, ReconcilerService, WorkerIdentity,
+  InFlightTasks, TaskRunnerService, ReconcilerService, WorkerIdentity, JobRetentionService,
 ];
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */

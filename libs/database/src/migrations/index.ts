@@ -13,6 +13,7 @@ import { Sessions1764710000000 } from './1764710000000-Sessions';
 import { JobUsageAndSessions1764720000000 } from './1764720000000-JobUsageAndSessions';
 import { JobTypeApiKey1764800000000 } from './1764800000000-JobTypeApiKey';
 import { TasksPendingOrderIndex1764900000000 } from './1764900000000-TasksPendingOrderIndex';
+import { RetentionIndexes1765000000000 } from './1765000000000-RetentionIndexes';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -31,4 +32,5 @@ export const MIGRATIONS = [
   JobUsageAndSessions1764720000000,
   JobTypeApiKey1764800000000,
   TasksPendingOrderIndex1764900000000,
+  RetentionIndexes1765000000000,
 ];
