@@ -32,9 +32,9 @@ export class JobRetentionService {
    */
   async expireBatch(after: WalkKey = WALK_START): Promise<RetentionBatch> {
     const size = this.config.RETENTION_BATCH_SIZE;
-    const keys = await this.repo.deleteExpiredKeysAllOrgs(size);
     const days = this.config.RETENTION_DAYS;
     const trees = days > 0 ? await this.repo.deleteExpiredTreesAllOrgs(days, after, size) : { picked: 0, deleted: 0, next: null };
+    const keys = await this.repo.deleteExpiredKeysAllOrgs(size);
     if (trees.deleted || keys) this.logger.log(`retention deleted ${trees.deleted} job(s) and ${keys} expired idempotency key(s)`);
     const next = trees.picked >= size ? trees.next : null;
     return { jobs: trees.deleted, keys, more: next !== null || keys >= size, next };
