@@ -81,7 +81,7 @@ export class JobsController {
       + 'goes only with its root. A tree with a job not finished yet is kept. meta.deleted counts every job deleted, subjobs included.',
   })
   @ApiMeta('How many jobs were deleted (subjobs included)', ['org_id', 'deleted'])
-  @ApiProblems('VALIDATION_ERROR', 'FORBIDDEN')
+  @ApiProblems('VALIDATION_ERROR')
   async clear(@CurrentToken() caller: Principal, @Query() query: ClearJobsQueryDto) {
     if (!query.status) throw validationFailed([{ field: 'status', message: 'is required: one or more of COMPLETED, FAILED, CANCELED' }], 'Invalid list filters');
     const { status, ...filters } = query;
