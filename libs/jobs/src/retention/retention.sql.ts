@@ -21,11 +21,14 @@ export function deleteTreesSql(rootsSql: string): string {
   tree AS (
     SELECT id AS root_id, id, true AS finished FROM roots
     UNION ALL
-    SELECT tree.root_id, j.id, j.status IN ${FINISHED} FROM jobs j JOIN tree ON j.parent_job_id = tree.id
+    -- a lookup of jobs_parent_idx per job of the tree (OFFSET 0 keeps it one: a planner without
+    -- statistics would rather hash-join a scan of every job)
+    SELECT tree.root_id, j.id, j.finished FROM tree
+    CROSS JOIN LATERAL (SELECT id, status IN ${FINISHED} AS finished FROM jobs WHERE parent_job_id = tree.id OFFSET 0) j
   ),
   kept AS (SELECT DISTINCT root_id FROM tree WHERE NOT finished),
   gone AS (
-    DELETE FROM jobs WHERE id IN (SELECT id FROM tree WHERE root_id NOT IN (SELECT root_id FROM kept)) RETURNING id
+    DELETE FROM jobs WHERE id = ANY (ARRAY(SELECT id FROM tree WHERE root_id NOT IN (SELECT root_id FROM kept))) RETURNING id
   ),
   last AS (SELECT k::text AS k, id FROM roots ORDER BY roots.k DESC, id DESC LIMIT 1)
   SELECT (SELECT count(*) FROM roots)::int AS picked, (SELECT count(*) FROM gone)::int AS deleted,
@@ -63,9 +66,9 @@ export function deleteOrgTreesSql(filterSql: string[]): string {
 
 /** Expired idempotency keys, across orgs, $1 at most, oldest first (idempotency_keys_expires_idx). */
 export const DELETE_EXPIRED_KEYS_SQL = `
-  DELETE FROM idempotency_keys WHERE (org_id, key) IN (
-    SELECT org_id, key FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
-  )`;
+  DELETE FROM idempotency_keys WHERE ctid = ANY (ARRAY(
+    SELECT ctid FROM idempotency_keys WHERE expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED
+  ))`;
 
 /** Where a walk starts: before every key. */
 export const WALK_START = { key: '-infinity', id: '' } as const;
