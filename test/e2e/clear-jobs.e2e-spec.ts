@@ -89,6 +89,14 @@ describe('DELETE /services/agent-jobs (clear finished jobs)', () => {
     expect(await storedJobs(t.db, [job])).toEqual([job]);
   });
 
+  it('keeps a finished job until the observers have been told of its events', async () => {
+    const job = await seedJob(t.db, { org, status: 'FAILED', daysAgo: 0, jobType: 'undispatched' });
+    await t.db.query(`UPDATE job_events SET dispatched = false WHERE job_id = $1 AND to_status = 'FAILED'`, [job]);
+    expect((await clear('?status=FAILED&job_type_id=undispatched')).body.meta.deleted).toBe(0);
+    await t.db.query(`UPDATE job_events SET dispatched = true WHERE job_id = $1`, [job]);
+    expect((await clear('?status=FAILED&job_type_id=undispatched')).body.meta.deleted).toBe(1);
+  });
+
   it("another org's admin clears only its own jobs", async () => {
     const mine = await seedJob(t.db, { org, status: 'COMPLETED', daysAgo: 0 });
     const theirs = await seedJob(t.db, { org: other, status: 'COMPLETED', daysAgo: 0 });

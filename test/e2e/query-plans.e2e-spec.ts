@@ -20,7 +20,7 @@ import { ChannelPostsRepository } from '../../libs/channels/src/delivery/channel
 import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel-posts.reconciler';
 import { ScheduleFiresRepository } from '../../libs/schedules/src/schedule-fires.repository';
 import { createTestDatabase } from '../support/test-app';
-import { ORDERED_WALK } from '../../libs/database/src/ordered-walk';
+import { NO_JIT, ORDERED_WALK } from '../../libs/database/src/ordered-walk';
 import { JobRetentionRepository } from '../../libs/jobs/src/retention/job-retention.repository';
 import { DELETE_EXPIRED_KEYS_SQL, DELETE_EXPIRED_TREES_SQL, WALK_START } from '../../libs/jobs/src/retention/retention.sql';
 
@@ -64,7 +64,7 @@ interface Sent {
 function recorder(answer: (text: string) => unknown[] = () => []) {
   const sent: Sent[] = [];
   const query = async (text: string, values: unknown[] = []) => {
-    if (text === ORDERED_WALK) return []; // a setting, not a statement to plan (the walks apply it)
+    if (text === ORDERED_WALK || text === NO_JIT) return []; // settings, not statements to plan (the walks apply them)
     sent.push({ text, values });
     return answer(text);
   };

@@ -7,24 +7,29 @@
 
 const FINISHED = `('COMPLETED', 'FAILED', 'CANCELED')`;
 
+/** No event of the job waits for the observers' dispatcher (which would otherwise race the delete for its rows). */
+const dispatched = (job: string) => `NOT EXISTS (SELECT 1 FROM job_events e WHERE e.job_id = ${job} AND NOT e.dispatched)`;
+
 /**
  * Deletes the trees of the roots `rootsSql` picks (columns id, k: the walk's key, locked FOR
  * UPDATE SKIP LOCKED so concurrent workers and clears never pick the same root), subjobs and
  * theirs included, in one statement: the self-reference's check runs at the end of it, when
  * parent and subjobs are gone together. A tree with a job that is not finished (a subjob still
- * running under a finished root) is kept whole: a subjob never goes without its root, and a
- * running job is never deleted under its worker. Answers how many roots were picked (a full
+ * running under a finished root, or an event the dispatcher has not sent yet) is kept whole:
+ * a subjob never goes without its root, and a running job is never deleted under its worker. Answers how many roots were picked (a full
  * batch: more may follow), how many jobs were deleted, and the last root's key for the next batch.
  */
 export function deleteTreesSql(rootsSql: string): string {
   return `WITH RECURSIVE roots AS (${rootsSql}),
   tree AS (
-    SELECT id AS root_id, id, true AS finished FROM roots
+    SELECT id AS root_id, id, ${dispatched('roots.id')} AS finished FROM roots
     UNION ALL
     -- a lookup of jobs_parent_idx per job of the tree (OFFSET 0 keeps it one: a planner without
     -- statistics would rather hash-join a scan of every job)
     SELECT tree.root_id, j.id, j.finished FROM tree
-    CROSS JOIN LATERAL (SELECT id, status IN ${FINISHED} AS finished FROM jobs WHERE parent_job_id = tree.id OFFSET 0) j
+    CROSS JOIN LATERAL (
+      SELECT id, status IN ${FINISHED} AND ${dispatched('jobs.id')} AS finished FROM jobs WHERE parent_job_id = tree.id OFFSET 0
+    ) j
   ),
   kept AS (SELECT DISTINCT root_id FROM tree WHERE NOT finished),
   gone AS (
