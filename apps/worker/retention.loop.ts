@@ -11,18 +11,29 @@ import { JobRetentionService, RetentionBatch, WalkKey } from '@app/jobs';
 @Injectable()
 export class RetentionLoop extends PeriodicLoop<RetentionBatch> {
   private after: WalkKey | undefined;
+  /** What the batches of this round (until one is not full) deleted: one log line per round, not per batch. */
+  private round = { jobs: 0, keys: 0 };
 
   constructor(retention: JobRetentionService, config: AppConfig) {
+    const logger = new Logger(RetentionLoop.name);
     super({
       name: 'retention pass',
       intervalMs: () => config.RETENTION_INTERVAL_MS,
       pass: async () => {
         const batch = await retention.expireBatch(this.after);
         this.after = batch.next ?? undefined;
+        this.round.jobs += batch.jobs;
+        this.round.keys += batch.keys;
+        if (!batch.more) {
+          if (this.round.jobs || this.round.keys) {
+            logger.log(`retention deleted ${this.round.jobs} finished job(s) and ${this.round.keys} expired idempotency key(s)`);
+          }
+          this.round = { jobs: 0, keys: 0 };
+        }
         return batch;
       },
       runAgainAtOnce: (b) => b.more,
-      logger: new Logger(RetentionLoop.name),
+      logger,
     });
   }
 }

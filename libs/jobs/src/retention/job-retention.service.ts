@@ -35,7 +35,7 @@ export class JobRetentionService {
     const days = this.config.RETENTION_DAYS;
     const trees = days > 0 ? await this.repo.deleteExpiredTreesAllOrgs(days, after, size) : { picked: 0, deleted: 0, next: null };
     const keys = await this.repo.deleteExpiredKeysAllOrgs(size);
-    if (trees.deleted || keys) this.logger.log(`retention deleted ${trees.deleted} job(s) and ${keys} expired idempotency key(s)`);
+    if (trees.deleted || keys) this.logger.debug(`retention batch deleted ${trees.deleted} job(s) and ${keys} expired idempotency key(s)`);
     const next = trees.picked >= size ? trees.next : null;
     return { jobs: trees.deleted, keys, more: next !== null || keys >= size, next };
   }
