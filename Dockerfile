@@ -18,9 +18,9 @@ USER node
 COPY --chown=node:node package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund || npm install --no-audit --no-fund
 
-# Only what the build reads (scripts/build.js: apps/, libs/, tsconfig*, the lock file); never a
+# Only what the build reads (scripts/build.js: apps/, libs/, openapi.json, tsconfig*, the lock file); never a
 # local node_modules, dist or .builds. dist is a symlink to .builds/<hash of those inputs>.
-COPY --chown=node:node tsconfig.json tsconfig.build.json ./
+COPY --chown=node:node tsconfig.json tsconfig.build.json openapi.json ./
 COPY --chown=node:node scripts ./scripts
 COPY --chown=node:node apps ./apps
 COPY --chown=node:node libs ./libs

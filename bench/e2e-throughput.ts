@@ -9,17 +9,35 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import Bull from 'bull';
 import {
-  apiProcessesEnv, BenchOptions, cleanRedis, throwawayDatabase, commandCpuSeconds, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort,
+  apiProcessesEnv, BenchOptions, cleanRedis, throwawayDatabase, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort,
   httpRequest, issueToken, jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, REDIS_URL, Service, serviceEnv,
   sleep, startService, stopAll, until, withPg,
 } from './harness';
+import { databaseWal, formatWrites, holdWal, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
 import { printProbe } from './profile-summary';
 import { heading, ms, note, printLatency, rate, record, summarize } from './stats';
 
 const DB = throwawayDatabase('e2e');
-type Mode = 'single' | 'split';
+export type Mode = 'single' | 'split';
 
-async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: number): Promise<void> {
+/** What one shape's measured window gave: for the side-by-side baseline (bench/baseline.ts). */
+export interface E2eResult {
+  mode: Mode;
+  jobsPerSecond: number;
+  completed: number;
+  /** CPU seconds over the window by process: the services' labels, postgres (this database's backends + WAL writer etc.), redis, bench. */
+  cpu: Record<string, number>;
+  writes: WriteCounts;
+  /** Postgres statements and Redis commands per job, by process (with --profile only). */
+  probes: Record<string, { pg: number; redis: number } | null>;
+  /**
+   * Jobs per create request when the window's creates went through POST /services/agent-jobs/batch
+   * (the `--batch N` mode, issue 12), unset for single creates: the baseline shows a batch line only when it is set.
+   */
+  batchSize?: number;
+}
+
+export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: number): Promise<E2eResult> {
   const apiProcesses = apiProcessesEnv(opts).API_PROCESSES;
   const shape = mode === 'single'
     ? (apiProcesses ? `npm start with API_PROCESSES=${apiProcesses} (the worker in the first)` : 'one process: api --with-worker (npm start)')
@@ -51,14 +69,15 @@ async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: n
     await pool(1000, concurrency, create);
     const warm = await until(() => sql(`SELECT count(*)::int AS n FROM jobs WHERE status = 'COMPLETED'`, []), (r) => r[0].n >= 1000, 60_000, 250);
     if (warm[0].n < 1000) throw new Error(`warm-up: only ${warm[0].n} of 1000 jobs completed within 60 s`);
-    await sleep(500);
+    await sleep(1500); // the warm-up's table statistics flushed (backends flush about once a second) before the window opens
 
     for (const s of services) s.probe();
     const cpu0 = services.map((s) => s.cpuSeconds());
-    const pg0 = commandCpuSeconds('postgres');
-    const redis0 = commandCpuSeconds('redis-server');
     const bench0 = process.cpuUsage();
     const pgStats0 = await pgCounters();
+    const walHold = await holdWal();
+    const writes0 = await writeCounts(DB);
+    const meter = startCpuMeter(DB, services);
     const waits = sampleWaits();
     const since = new Date();
     const t0 = performance.now();
@@ -76,12 +95,18 @@ async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: n
     const wallSeconds = (performance.now() - t0) / 1000;
     for (const s of services) s.probe();
     const cpu = services.map((s, i) => s.cpuSeconds() - cpu0[i]);
-    const pgCpu = commandCpuSeconds('postgres') - pg0;
-    const redisCpu = commandCpuSeconds('redis-server') - redis0;
     const benchCpu = process.cpuUsage(bench0);
     const waitSamples = await waits.stop();
+    const meteredCpu = await meter.stop();
+    // This database's backends (+ WAL writer etc.), not every postgres on the machine: other databases' backends come and go.
+    const pgCpu = meteredCpu.postgres;
+    const redisCpu = meteredCpu.redis;
     await sleep(1500); // backends flush their table statistics about once a second
     const pgStats = await pgCounters();
+    const writes = writesBetween(writes0, await writeCounts(DB));
+    const ownWal = await databaseWal(DB, writes0.lsn, writes.lsn);
+    await walHold.release();
+    if (ownWal) Object.assign(writes, { ownWalBytes: ownWal.bytes, ownFpiBytes: ownWal.fpi, ownWalByRecord: ownWal.byRecord });
 
     const [stats] = await sql(
       `SELECT count(*)::int AS n, count(*) FILTER (WHERE status = 'COMPLETED')::int AS completed,
@@ -98,7 +123,7 @@ async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: n
     printLatency('POST latency under load', summarize(latencies));
     const cores = (s: number) => `${(s / wallSeconds).toFixed(2)}`;
     note(`CPU over ${wallSeconds.toFixed(1)} s, in cores: ${services.map((s, i) => `${s.label} ${cores(cpu[i])}`).join(', ')}, `
-      + `bench client ${cores((benchCpu.user + benchCpu.system) / 1e6)}, postgres ${cores(pgCpu)}, redis ${cores(redisCpu)} (postgres/redis: machine-wide)`);
+      + `bench client ${cores((benchCpu.user + benchCpu.system) / 1e6)}, postgres ${cores(pgCpu)}, redis ${cores(redisCpu)} (postgres: this database's backends + WAL writer, checkpointer, bgwriter; redis: machine-wide)`);
     const perJobMs = (seconds: number) => ((1000 * seconds) / Math.max(1, stats.completed)).toFixed(2);
     const allCpu = cpu.reduce((a, b) => a + b, 0) + pgCpu + redisCpu + (benchCpu.user + benchCpu.system) / 1e6;
     note(`CPU per completed job, in ms: ${services.map((s, i) => `${s.label} ${perJobMs(cpu[i])}`).join(', ')}, postgres ${perJobMs(pgCpu)}, `
@@ -117,8 +142,15 @@ async function runMode(opts: BenchOptions, mode: Mode, n: number, concurrency: n
     note(`row writes per job: ${rowWork.map((t) => `${t.name} ${pj(t.ins)} ins / ${pj(t.upd)} upd (${t.upd ? Math.round((100 * t.hot) / t.upd) : 0}% HOT)${t.del ? ` / ${pj(t.del)} del` : ''}`).join('; ')}`);
     record({ scenario: 'e2e', name: `${mode}: jobs/s create->COMPLETED`, value: jobsPerSecond, unit: 'jobs/s', target: { op: '>=', value: 2000 } });
     record({ scenario: 'e2e', name: `${mode}: creates/s (HTTP)`, value: created / createSeconds, unit: 'ops/s' });
-    if (opts.profile) for (const s of services) printProbe(s.label, await readProbe(s), stats.completed);
+    for (const line of formatWrites(writesPerJob(writes, stats.completed))) note(line);
+    const probes: E2eResult['probes'] = {};
+    for (const s of services) {
+      const report = opts.profile ? await readProbe(s) : null;
+      if (opts.profile) printProbe(s.label, report, stats.completed);
+      probes[s.label] = report ? { pg: report.pgQueries / Math.max(1, stats.completed), redis: report.redisCommands / Math.max(1, stats.completed) } : null;
+    }
     agent.destroy();
+    return { mode, jobsPerSecond, completed: stats.completed, cpu: meteredCpu, writes, probes };
   } finally {
     await stopAll(services);
     await cleanRedis(prefix);

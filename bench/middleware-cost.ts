@@ -23,9 +23,9 @@ export const MIDDLEWARE_SWITCHES: Record<string, { on: Env; off: Env }> = {
   // On: an access line per request, JSON on stdout (the bench drains the pipe). Off: below info
   // no access line is written, and the access-log middleware is not installed at all.
   logs: { on: { LOG_LEVEL: 'log', LOG_FORMAT: 'json' }, off: { LOG_LEVEL: 'error' } },
-  // The rate limiter (issue 10, item 1) adds its switch here, e.g.
-  //   rateLimit: { on: { RATE_LIMIT_ENABLED: 'true', RATE_LIMIT_PER_MINUTE: '1000000' }, off: { RATE_LIMIT_ENABLED: 'false' } },
-  // with a limit far above --rate, so that the figure is the limiter's cost, not its 429s.
+  // On: every request counted in Redis (one EVALSHA), under limits far above --rate (serviceEnv's),
+  // so that the figure is the limiter's cost, not its 429s. Off: the guard skips, no connection.
+  ratelimit: { on: { RATE_LIMIT_ENABLED: 'true' }, off: { RATE_LIMIT_ENABLED: 'false' } },
 };
 
 interface Variant {

@@ -2,14 +2,15 @@
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
  *   npm run bench                          # the default scenarios (all but soak)
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | streams | turns | middleware | retention | soak (comma-separated works)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | streams | turns | middleware | retention | soak (comma-separated works)
+ *   npm run bench -- --only baseline --n 8000   # raw Bull, pg-boss 10, the service side by side; writes docs/benchmarks-throughput.png
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
  *
  * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
  * --rows 1000000 --pages 200 --limit 50 (list; retention too, with --seconds 30 --batch 200), --worker-concurrency N --db-pool N
- * --ceiling-n 20000 (e2e), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
+ * --ceiling-n 20000 (e2e), --bull-n --pgboss-n --pgboss-workers 4 --pgboss-batch 250 --chart docs/benchmarks-throughput.png (baseline), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
  * --stream-jobs 100 --lead-ms 20000 (streams),
  * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns), --rate 300 --seconds 10 --rounds 3 --switches metrics,logs (middleware).
@@ -19,6 +20,7 @@ import os from 'node:os';
 import {
   BenchOptions, cleanAllPrefixes, cleanStaleRuns, closeSink, environmentFloor, flagInt, killChildren, PG_ADMIN_URL, REDIS_URL, sharedSink,
 } from './harness';
+import { baseline } from './baseline';
 import { createLatency } from './create-latency';
 import { e2eThroughput } from './e2e-throughput';
 import { listAtScale } from './list-at-scale';
@@ -26,6 +28,7 @@ import { middlewareCost } from './middleware-cost';
 import { retentionBench } from './retention';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
+import { deliveryConcurrency } from './delivery-concurrency';
 import { streamFanout } from './stream-fanout';
 import { turnsBench } from './turns';
 import { heading, printLatency, printSummary, summarize } from './stats';
@@ -42,12 +45,16 @@ const SCENARIOS: Record<string, Scenario> = {
   schedule: { run: scheduleLag, limitMs: () => 3 * 60_000 },
   list: { run: listAtScale, limitMs: () => 30 * 60_000 }, // includes the one-time seeding of 1M jobs
   e2e: { run: e2eThroughput, limitMs: () => 20 * 60_000 },
+  // Raw Bull, pg-boss 10 and the service (both shapes, batch once the route exists) side by side; writes the chart.
+  baseline: { run: baseline, limitMs: () => 15 * 60_000 },
   streams: { run: streamFanout, limitMs: () => 5 * 60_000 },
   turns: { run: turnsBench, limitMs: () => 3 * 60_000 },
   // Each run: API start (a few s) + 3 s warm-up + the window, twice per round.
   middleware: { run: middlewareCost, limitMs: (o) => (2 * flagInt(o, 'rounds', 3) * (flagInt(o, 'seconds', 10) + 30) + 60) * 1000 },
   // Seeds (or reuses) the list database, copies it, then a window of --seconds.
   retention: { run: retentionBench, limitMs: (o) => 30 * 60_000 + flagInt(o, 'seconds', 30) * 1000 },
+  // DELIVERY_CONCURRENCY against a Slack that answers in --latency-ms: posts/s per worker.
+  delivery: { run: deliveryConcurrency, limitMs: () => 15 * 60_000, optIn: true },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
 };
 

@@ -2,14 +2,16 @@
 'use strict';
 /**
  * `npm run build` (and every prestart, precli, pretest, bench): compiles apps/, libs/ and bench/
- * into dist/, safe to run from several processes at once (an API and two workers started
- * together) while others already run from dist/.
+ * into dist/, and bundles the console (apps/console, typed from openapi.json) into dist/console;
+ * safe to run from several processes at once (an API and two workers started together) while
+ * others already run from dist/.
  *
  * - Skips the build when dist/ was built from the same inputs (a hash of the sources,
- *   tsconfig*, package-lock.json and this script).
- * - One build at a time: an exclusive lock (a directory, made atomically). A waiting process
- *   takes it over when its owner died (same host, pid gone) or stopped renewing it for
- *   LOCK_STALE_MS (a crashed build in another container), so it never stays stuck.
+ *   openapi.json, tsconfig*, package-lock.json and this script).
+ * - Installs the dependencies first when they are missing or not those of package-lock.json
+ *   (scripts/deps.js), so that `npm start` and `npm test` work on a fresh clone.
+ * - One build at a time: an exclusive lock (scripts/dir-lock.js), taken over from an owner
+ *   that died, so it never stays stuck.
  * - Never touches a dist/ that runs: each build goes into a fresh .builds/<hash>/, and dist is a
  *   symlink switched to it with rename(2), atomically. Node runs a program from the real path
  *   behind the symlink, so a running process keeps its build. The KEEP_BUILDS newest builds
@@ -21,21 +23,20 @@
 const { spawn } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
-const os = require('node:os');
 const path = require('node:path');
+const { ensureDependencies } = require('./deps');
+const { withDirLock } = require('./dir-lock');
 
 const ROOT = path.resolve(__dirname, '..');
 const BUILDS = path.join(ROOT, '.builds');
 const DIST = path.join(ROOT, 'dist');
 const LOCK = path.join(BUILDS, 'lock');
-const INPUTS = ['apps', 'libs', 'bench', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js'];
-const LOCK_STALE_MS = 60_000;
-const LOCK_RENEW_MS = 5_000;
-const LOCK_WAIT_MS = 15 * 60_000;
+const INPUTS = ['apps', 'libs', 'bench', 'openapi.json', 'tsconfig.json', 'tsconfig.build.json', 'package-lock.json', 'scripts/build.js'];
+/** The console's API types, generated from openapi.json (hashed through it) by every build. */
+const CONSOLE_TYPES = path.join('apps', 'console', 'src', 'api', 'openapi.d.ts');
 const KEEP_BUILDS = 3;
 
 const log = (message) => process.stderr.write(`[build] ${message}\n`);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What the build reads (minus specs, which it skips), hashed: the name of its output. */
 function inputsHash() {
@@ -50,7 +51,7 @@ function inputsHash() {
     }
     if (stat.isDirectory()) {
       for (const name of fs.readdirSync(abs).sort()) visit(path.join(rel, name));
-    } else if (stat.isFile() && !rel.endsWith('.spec.ts')) {
+    } else if (stat.isFile() && !rel.endsWith('.spec.ts') && rel !== CONSOLE_TYPES) {
       hash.update(`${rel}\0${stat.size}\0`).update(fs.readFileSync(abs));
     }
   };
@@ -66,62 +67,6 @@ const currentTarget = () => {
   }
 };
 
-function isAlive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return err.code === 'EPERM';
-  }
-}
-
-/** The lock's owner died, or stopped renewing it. */
-function lockIsStale() {
-  try {
-    const owner = JSON.parse(fs.readFileSync(path.join(LOCK, 'owner.json'), 'utf8'));
-    if (owner.host === os.hostname() && !isAlive(owner.pid)) return true;
-  } catch {
-    // owner.json not written yet (the owner is between mkdir and write) or unreadable: go by age
-  }
-  try {
-    return Date.now() - fs.statSync(LOCK).mtimeMs > LOCK_STALE_MS;
-  } catch {
-    return false; // released meanwhile
-  }
-}
-
-async function acquireLock() {
-  const until = Date.now() + LOCK_WAIT_MS;
-  let told = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(LOCK);
-      fs.writeFileSync(path.join(LOCK, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname() }));
-      return;
-    } catch (err) {
-      if (err.code !== 'EEXIST') throw err;
-    }
-    if (lockIsStale()) {
-      // Renamed away first: of several waiters breaking the same stale lock, one wins.
-      const aside = `${LOCK}.stale-${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
-      try {
-        fs.renameSync(LOCK, aside);
-        fs.rmSync(aside, { recursive: true, force: true });
-        log('took over a lock its owner left behind');
-      } catch {
-        // another waiter moved it first
-      }
-      continue;
-    }
-    if (Date.now() > until) throw new Error(`gave up waiting for ${LOCK} (remove it if no build is running)`);
-    if (!told) log('another process is building; waiting for it');
-    told = true;
-    await sleep(200);
-  }
-}
-
-const releaseLock = () => fs.rmSync(LOCK, { recursive: true, force: true });
-
 /** Runs a node program to completion, its output on stderr. */
 function run(script, args) {
   return new Promise((resolve, reject) => {
@@ -136,17 +81,19 @@ function run(script, args) {
 
 async function compile(outDir) {
   fs.rmSync(outDir, { recursive: true, force: true });
-  // Renewed while the compiler runs, so that waiters can tell a slow build from a dead one.
-  const renew = setInterval(() => {
-    const now = new Date();
-    try { fs.utimesSync(LOCK, now, now); } catch { /* released */ }
-  }, LOCK_RENEW_MS);
-  try {
-    await run(require.resolve('typescript/bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
-    await run(require.resolve('tsc-alias/dist/bin/index.js'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
-  } finally {
-    clearInterval(renew);
-  }
+  await run(require.resolve('typescript/bin/tsc'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
+  await run(require.resolve('tsc-alias/dist/bin/index.js'), ['-p', 'tsconfig.build.json', '--outDir', outDir]);
+  await buildConsole(outDir);
+}
+
+/**
+ * The operators' console (apps/console): API types generated from the committed openapi.json,
+ * typechecked, then bundled by Vite into <build>/console, which the API serves at /console.
+ */
+async function buildConsole(outDir) {
+  await run(path.join(ROOT, 'node_modules', 'openapi-typescript', 'bin', 'cli.js'), ['openapi.json', '-o', CONSOLE_TYPES, '--silent']);
+  await run(require.resolve('typescript/bin/tsc'), ['--noEmit', '-p', 'apps/console/tsconfig.json']);
+  await run(path.join(ROOT, 'node_modules', 'vite', 'bin', 'vite.js'), ['build', '--config', 'apps/console/vite.config.mjs', '--outDir', path.join(outDir, 'console'), '--emptyOutDir', '--logLevel', 'warn']);
 }
 
 /** Points dist at .builds/<hash> in one rename(2): a reader sees the old build or the new one, never none. */
@@ -176,11 +123,12 @@ function removeOldBuilds(hash) {
 }
 
 async function main() {
+  // A fresh clone, or a package-lock.json changed since the last install: npm ci first (tsc is a dependency).
+  await ensureDependencies(ROOT);
   const hash = inputsHash();
   if (currentTarget() === path.join('.builds', hash)) return; // up to date: no lock needed
   fs.mkdirSync(BUILDS, { recursive: true });
-  await acquireLock();
-  try {
+  await withDirLock(LOCK, async () => {
     if (currentTarget() === path.join('.builds', hash)) return; // built while we waited
     const out = path.join(BUILDS, hash);
     if (!fs.existsSync(out)) {
@@ -195,9 +143,7 @@ async function main() {
     fs.utimesSync(out, now, now);
     removeOldBuilds(hash);
     log(`dist -> .builds/${hash}`);
-  } finally {
-    releaseLock();
-  }
+  }, { log, waitingMessage: 'another process is building; waiting for it' });
 }
 
 main().catch((err) => {

@@ -44,6 +44,24 @@ describe('Dockerfile', () => {
     for (const input of ['package.json package-lock.json', 'tsconfig.json tsconfig.build.json', 'scripts', 'apps', 'libs']) {
       expect(dockerfile).toMatch(new RegExp(`^COPY --chown=node:node ${input} `, 'm'));
     }
+    expect(dockerfile).toMatch(/^COPY --chown=node:node .*\bopenapi\.json\b/m); // the console's API types
     expect(dockerfile).toMatch(/^RUN npm run build$/m);
+  });
+});
+
+describe('npm start and npm test on a fresh clone', () => {
+  const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string> };
+
+  it('build first (prestart, pretest), and the build installs the dependencies when needed', () => {
+    for (const script of ['prestart', 'pretest', 'prestart:api', 'prestart:worker']) expect(pkg.scripts[script]).toBe('node scripts/build.js');
+    expect(read('scripts/build.js')).toMatch(/^ {2}await ensureDependencies\(ROOT\);$/m);
+  });
+
+  it('run the install step with Node alone: the scripts before it require only built-ins and each other', () => {
+    for (const script of ['build.js', 'deps.js', 'dir-lock.js']) {
+      const requires = [...read(`scripts/${script}`).matchAll(/^const .+ = require\('([^']+)'\)/gm)].map((m) => m[1]);
+      expect(requires.length).toBeGreaterThan(0);
+      for (const r of requires) expect(r).toMatch(/^(node:|\.\/(deps|dir-lock)$)/);
+    }
   });
 });

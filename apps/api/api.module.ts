@@ -1,6 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
-import { AuthHttpModule } from '@app/auth';
+import { AuthHttpModule, RateLimitModule } from '@app/auth';
 import { AppConfigModule } from '@app/common';
 import { LoggingModule } from '@app/common/logging';
 import { MetricsModule } from '@app/common/metrics';
@@ -36,6 +36,7 @@ export class ApiModule {
         QueueModule,
         OutboundModule,
         TerminusModule,
+        RateLimitModule,
         AuthHttpModule,
         JobTypesHttpModule,
         JobsHttpModule,

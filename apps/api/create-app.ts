@@ -5,6 +5,7 @@ import { json } from 'express';
 import { DomainError, KnownQueryParamsInterceptor, ProblemDetailsFilter, sendProblem, strictValidationPipe, toProblem } from '@app/common';
 import { ApiModule, ApiModuleOptions } from './api.module';
 import { mountApiDocs } from './api-docs';
+import { mountConsole } from './console';
 import { installObservability } from './observability';
 
 export const BODY_LIMIT = '1mb';
@@ -26,6 +27,7 @@ export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[
     sendProblem(res, toProblem(err));
   });
   mountApiDocs(app);
+  mountConsole(app);
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalInterceptors(new KnownQueryParamsInterceptor());
   app.useGlobalFilters(new ProblemDetailsFilter());

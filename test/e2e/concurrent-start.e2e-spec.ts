@@ -1,27 +1,54 @@
-import { cpSync, lstatSync, mkdtempSync, readdirSync, readlinkSync, realpathSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Child, freePort } from '../support/processes';
 import { createTestDatabase, deleteQueueKeys, eventually, newOrg, testEnv } from '../support/test-app';
 
 /**
- * The README's scale-out, from a clean checkout (no dist/): one API, two workers and a CLI call
- * started at the same moment with npm, as an operator would. Each runs the build first
- * (prestart/precli); exactly one compiles, the others wait for it, and all come up.
+ * The README's scale-out, from a fresh clone (no node_modules, no dist/): one API, two workers
+ * and a CLI call started at the same moment with npm, as an operator would. Each runs the build
+ * first (prestart/precli), which installs the dependencies first: exactly one runs `npm ci`
+ * and exactly one compiles, the others wait for them, and all come up. `npm ci` is a stand-in
+ * on PATH (no registry here): it links the real node_modules, which is what a real one leaves.
  */
 
 const ROOT = join(__dirname, '..', '..');
 /** Not part of a checkout: build output, dependencies (linked instead), local leftovers. */
-const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', '.builds', 'coverage', 'bench-profiles', '.env']);
+const NOT_COPIED = new Set(['.git', 'node_modules', 'dist', '.builds', 'coverage', 'bench-profiles', '.env', '.deps-lock']);
 
-/** The working tree as it is (committed or not), without build output; node_modules linked. */
+/** The working tree as it is (committed or not), without build output or node_modules, in `<tmp>/checkout`. */
 function cleanCheckout(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'agent-jobs-checkout-'));
+  const dir = join(mkdtempSync(join(tmpdir(), 'agent-jobs-checkout-')), 'checkout');
+  mkdirSync(dir);
   for (const name of readdirSync(ROOT)) {
     if (!NOT_COPIED.has(name)) cpSync(join(ROOT, name), join(dir, name), { recursive: true, filter: (src) => !src.endsWith('.log') });
   }
-  symlinkSync(realpathSync(join(ROOT, 'node_modules')), join(dir, 'node_modules'));
   return dir;
+}
+
+/**
+ * A directory holding an `npm` that is the real one except for `npm ci`, which logs its call
+ * to `log`, takes a second (as an install does: the others must wait for it) and links the
+ * real node_modules into the current directory.
+ */
+function fakeNpmCi(beside: string, log: string): string {
+  const bin = join(beside, 'fake-bin');
+  mkdirSync(bin);
+  const realNpm = spawnSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).stdout.trim();
+  writeFileSync(join(bin, 'npm'), [
+    '#!/bin/sh',
+    'if [ "$1" = ci ]; then',
+    `  echo "npm $*" >> '${log}'`,
+    '  sleep 1',
+    `  ln -s '${realpathSync(join(ROOT, 'node_modules'))}' node_modules`,
+    '  exit 0',
+    'fi',
+    `exec '${realNpm}' "$@"`,
+    '',
+  ].join('\n'));
+  chmodSync(join(bin, 'npm'), 0o755);
+  return bin;
 }
 
 interface Started {
@@ -36,7 +63,7 @@ describe('concurrent starts from a clean checkout', () => {
 
   /** npm in its own process group (npm, its shell, node), so that SIGTERM reaches all of them. */
   function npm(name: string, args: string[], env: NodeJS.ProcessEnv): Started {
-    const proc = { name, child: new Child('npm', args, { cwd: dir, env, group: true }) };
+    const proc = { name, child: new Child(join(dir!, '..', 'fake-bin', 'npm'), args, { cwd: dir, env, group: true }) };
     started.push(proc);
     return proc;
   }
@@ -44,18 +71,20 @@ describe('concurrent starts from a clean checkout', () => {
 
   afterAll(async () => {
     await Promise.all(started.map(stop));
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(join(dir, '..'), { recursive: true, force: true });
     if (prefix) await deleteQueueKeys(prefix);
   }, 60_000);
 
-  it('an API, two workers and a CLI call start together: one build, all come up, a job completes', async () => {
+  it('an API, two workers and a CLI call start together: one install, one build, all come up, a job completes', async () => {
     dir = cleanCheckout();
+    const installs = join(dir, '..', 'installs.log');
+    const fakeBin = fakeNpmCi(join(dir, '..'), installs);
     const database = await createTestDatabase();
     prefix = database.prefix;
     const port = await freePort();
     // A shell's environment, not the one npm test runs jest in.
     const shell = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('npm_') && k !== 'INIT_CWD'));
-    const env = { ...shell, ...testEnv(database, { PORT: String(port), LOG_LEVEL: 'log' }) };
+    const env = { ...shell, PATH: `${fakeBin}:${shell.PATH}`, ...testEnv(database, { PORT: String(port), LOG_LEVEL: 'log' }) };
     const org = newOrg('scale-out');
 
     npm('api', ['run', 'start:api'], env);
@@ -92,6 +121,11 @@ describe('concurrent starts from a clean checkout', () => {
     }, 20_000, 100);
     expect(done.result).toEqual({ started: 'together' });
 
+    // One install for four starts (the others waited for it, then found it done).
+    expect(existsSync(installs) && readFileSync(installs, 'utf8')).toBe('npm ci --no-audit --no-fund\n');
+    expect(started.filter((p) => p.child.output.includes('[deps] installing dependencies: no completed install'))).toHaveLength(1);
+    const waited = started.filter((p) => p.child.output.includes('another process is installing dependencies')).length;
+    console.log(`concurrent starts: 1 install, ${waited} of the other ${started.length - 1} starts waited for it`);
     // One compile for four starts; dist is the symlink to it.
     const compiled = started.flatMap((p) => p.child.output.match(/compiling into \S+/g) ?? []);
     expect(compiled).toHaveLength(1);

@@ -65,9 +65,12 @@ export class SlackServer {
   private readonly tokens = new Map<string, SlackTeam>();
   private readonly scripts = new Map<string, SlackStep[]>();
   private tsCounter = 0;
+  /** TCP connections accepted so far (keep-alive reuse shows as fewer connections than calls). */
+  connections = 0;
 
   async start(): Promise<this> {
     this.server = http.createServer((req, res) => void this.handle(req, res));
+    this.server.on('connection', () => this.connections++);
     this.base = await listenLocally(this.server);
     return this;
   }

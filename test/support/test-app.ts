@@ -8,6 +8,7 @@ import request from 'supertest';
 import { createApp } from '../../apps/api/create-app';
 import { Scopes, TokenService } from '../../libs/auth/src';
 import { AppConfig } from '../../libs/common/src';
+import { redisConnectionOptions } from '../../libs/queue/src';
 import { databaseUrl, DB_PREFIX, PG_ADMIN_URL, REDIS_URL, runId, templateDb, TEST_JWT_SECRET } from './test-env';
 
 export { eventually } from './eventually';
@@ -20,7 +21,7 @@ export interface TestApp {
   /** A pg pool on this file's own database, for assertions on what was stored. */
   db: Pool;
   redis: Redis;
-  token(orgId: string, scopes?: Scopes, opts?: { expiresInSeconds?: number }): Promise<string>;
+  token(orgId: string, scopes?: Scopes, opts?: { expiresInSeconds?: number; rateLimitPerMinute?: number }): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -60,6 +61,11 @@ export function testEnv(database: { url: string; prefix: string }, extra: NodeJS
     TOKEN_CACHE_TTL_MS: '1000',
     SHUTDOWN_GRACE_MS: '2000',
     LOG_LEVEL: 'error',
+    // Rate limiting runs in every test (counted in Redis), far above what any file sends with one
+    // token; the rate-limit specs set their own limits.
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_BURST: '1000000',
+    RATE_LIMIT_CALLBACK_PER_MINUTE: '1000000',
     ...extra,
   };
 }
@@ -74,13 +80,17 @@ export async function startTestApp(options: TestAppOptions = {}): Promise<TestAp
   // The port is only known now: agents' callback URLs must point at this server.
   app.get(AppConfig).PUBLIC_URL = url;
   const db = new Pool({ connectionString: database.url, max: 3 });
-  const redis = new Redis(env.REDIS_URL ?? REDIS_URL);
+  // Through the sentinel when the app is (REDIS_URL's host is not used then); on a cluster, REDIS_URL's node.
+  const config = app.get(AppConfig);
+  const redis = config.redisTopology.kind === 'sentinel' ? new Redis({ ...redisConnectionOptions(config), maxRetriesPerRequest: 20 }) : new Redis(env.REDIS_URL ?? REDIS_URL);
+  // A failover test kills the master: until the sentinel names the new one, each reconnect fails (commands wait meanwhile).
+  if (config.redisTopology.kind === 'sentinel') redis.on('error', () => undefined);
   const tokens = app.get(TokenService);
   return {
     app, url, env, db, redis,
     http: () => request(app.getHttpServer()),
     token: async (orgId, scopes = { SERVICES: 'WRITE' }, opts = {}) =>
-      (await tokens.issue({ orgId, scopes, expiresInSeconds: opts.expiresInSeconds })).token,
+      (await tokens.issue({ orgId, scopes, expiresInSeconds: opts.expiresInSeconds, rateLimitPerMinute: opts.rateLimitPerMinute })).token,
     close: async () => {
       await app.close();
       await db.end();

@@ -17,4 +17,6 @@ export class ApiTokenEntity {
   @Column('timestamptz', { nullable: true }) expires_at: Date | null;
   @Column('timestamptz', { nullable: true }) revoked_at: Date | null;
   @Column('text', { nullable: true }) created_by: string | null;
+  /** Requests per minute of this token; null: the deployment's RATE_LIMIT_PER_MINUTE. */
+  @Column('integer', { nullable: true }) rate_limit_per_minute: number | null;
 }

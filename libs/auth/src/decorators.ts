@@ -3,6 +3,8 @@ import { ApiExtension, ApiSecurity } from '@nestjs/swagger';
 import { ApiProblems, unauthorized } from '@app/common';
 import { AccessLevel, Scope } from './access-levels';
 import { AccessGuard, JwtAuthGuard, REQUIRED_ACCESS } from './access.guard';
+import { RateLimitGuard } from './rate-limit/rate-limit.guard';
+import { TaskCallbackGuard } from './task-callback.guard';
 import { Principal } from './principal';
 
 /** The API document's security schemes: an API token (JWT), and a task's callback token (agents). */
@@ -18,17 +20,25 @@ export const REQUIRED_ACCESS_EXTENSION = 'x-required-access';
 export const RequireAccess = (scope: Scope, level: AccessLevel, options: { allowTaskToken?: boolean } = {}) =>
   applyDecorators(
     SetMetadata(REQUIRED_ACCESS, { scope, level, ...options }),
-    UseGuards(JwtAuthGuard, AccessGuard),
+    // Counted per token once it is known, before the access check (a 403 is counted too).
+    UseGuards(JwtAuthGuard, RateLimitGuard, AccessGuard),
     ApiSecurity(API_TOKEN_SCHEME),
     ...(options.allowTaskToken ? [ApiSecurity(TASK_CALLBACK_SCHEME)] : []),
     ApiExtension(REQUIRED_ACCESS_EXTENSION, `${scope}:${level}`),
-    // Every route refuses unknown query parameters, and reads the token record from Postgres.
-    ApiProblems('VALIDATION_ERROR', 'UNAUTHORIZED', 'INSUFFICIENT_ACCESS', 'SERVICE_UNAVAILABLE'),
+    // Every route refuses unknown query parameters, reads the token record from Postgres, and is rate limited.
+    ApiProblems('VALIDATION_ERROR', 'UNAUTHORIZED', 'INSUFFICIENT_ACCESS', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'),
   );
 
-/** For the route an agent calls with its task's callback token (checked by the handler, not a guard). */
-export const ApiTaskCallbackToken = () =>
-  applyDecorators(ApiSecurity(TASK_CALLBACK_SCHEME), ApiProblems('VALIDATION_ERROR', 'UNAUTHORIZED', 'SERVICE_UNAVAILABLE'));
+/**
+ * For the route an agent reports a task's result on with that task's callback token (path
+ * parameters `:id` and `:task_id`); rate limited per task (RATE_LIMIT_CALLBACK_PER_MINUTE).
+ */
+export const RequireTaskCallbackToken = () =>
+  applyDecorators(
+    UseGuards(TaskCallbackGuard, RateLimitGuard),
+    ApiSecurity(TASK_CALLBACK_SCHEME),
+    ApiProblems('VALIDATION_ERROR', 'UNAUTHORIZED', 'RATE_LIMITED', 'SERVICE_UNAVAILABLE'),
+  );
 
 /** The verified caller; throws if no guard ran, so a route cannot forget authentication. */
 export const CurrentToken = createParamDecorator((_: unknown, ctx: ExecutionContext): Principal => {

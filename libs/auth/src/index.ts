@@ -7,3 +7,5 @@ export * from './principal';
 export * from './token.service';
 export * from './task-callback-tokens';
 export * from './openapi/token.schemas';
+export * from './rate-limit';
+export * from './task-callback.guard';

@@ -83,6 +83,6 @@ export class JwtStrategy extends PassportStrategy(Strategy, JWT_STRATEGY) {
     const record = await this.tokens.activeRecord(claims.sub);
     // The record, not the claims, is the authority on org and scopes.
     if (record.org_id !== claims.org_id) throw unauthorized('Token claims do not match its record');
-    return { tokenId: record.id, orgId: record.org_id, scopes: record.scopes };
+    return { tokenId: record.id, orgId: record.org_id, scopes: record.scopes, rateLimitPerMinute: record.rate_limit_per_minute };
   }
 }

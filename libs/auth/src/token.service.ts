@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import * as jwt from 'jsonwebtoken';
 import { LRUCache } from 'lru-cache';
-import { AppConfig, badRequest, DomainError, newId, notFound } from '@app/common';
+import { AppConfig, badRequest, DomainError, MAX_RATE_PER_MINUTE, newId, notFound } from '@app/common';
 import { ownedOrThrow } from '@app/database';
 import { Scopes } from './access-levels';
 import { ApiTokenEntity } from './api-token.entity';
@@ -18,6 +18,8 @@ export interface IssueTokenInput {
   name?: string | null;
   expiresInSeconds?: number;
   createdBy?: string | null;
+  /** Requests per minute of this token; left out: the deployment's RATE_LIMIT_PER_MINUTE. */
+  rateLimitPerMinute?: number | null;
 }
 
 export interface IssuedToken {
@@ -28,6 +30,7 @@ export interface IssuedToken {
   scopes: Scopes;
   created_at: string;
   expires_at: string | null;
+  rate_limit_per_minute: number | null;
 }
 
 export const tokenView = (t: ApiTokenEntity) => ({
@@ -38,6 +41,7 @@ export const tokenView = (t: ApiTokenEntity) => ({
   created_at: t.created_at.toISOString(),
   expires_at: t.expires_at?.toISOString() ?? null,
   revoked_at: t.revoked_at?.toISOString() ?? null,
+  rate_limit_per_minute: t.rate_limit_per_minute,
 });
 
 /** A lookup's answer, `record: null` for an unknown token (lru-cache holds no null values). */
@@ -76,12 +80,19 @@ export class TokenService {
     if (!ORG_ID_PATTERN.test(input.orgId)) {
       throw badRequest('INVALID_ORG_ID', 'org ids are 1-64 letters, digits, ".", "_" or "-", starting with a letter or digit');
     }
+    const rate = input.rateLimitPerMinute;
+    if (rate !== undefined && rate !== null && !(Number.isInteger(rate) && rate >= 1 && rate <= MAX_RATE_PER_MINUTE)) {
+      throw badRequest('VALIDATION_ERROR', `rate_limit_per_minute must be a whole number from 1 to ${MAX_RATE_PER_MINUTE}`, [
+        { field: 'rate_limit_per_minute', message: `expected 1 to ${MAX_RATE_PER_MINUTE}` },
+      ]);
+    }
     await this.orgs.ensure(input.orgId);
     const id = newId('tok');
     const now = new Date();
     const expiresAt = input.expiresInSeconds ? new Date(now.getTime() + input.expiresInSeconds * 1000) : null;
     const record = await this.tokens.insert(
-      { id, org_id: input.orgId, name: input.name ?? null, scopes: input.scopes, created_at: now, expires_at: expiresAt, revoked_at: null, created_by: input.createdBy ?? null },
+      { id, org_id: input.orgId, name: input.name ?? null, scopes: input.scopes, created_at: now, expires_at: expiresAt, revoked_at: null, created_by: input.createdBy ?? null,
+        rate_limit_per_minute: input.rateLimitPerMinute ?? null },
     );
     const claims: jwt.JwtPayload = { org_id: input.orgId, scopes: input.scopes };
     if (expiresAt) claims.exp = Math.floor(expiresAt.getTime() / 1000);

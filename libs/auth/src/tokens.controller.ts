@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { IsIn, IsObject, IsOptional, IsString, Matches, MaxLength } from 'class-validator';
-import { ApiData, ApiField, ApiMessage, ApiOptionalField, ApiProblems, arrayOf, badRequest, BODY_PROBLEMS, envelope } from '@app/common';
+import { IsInt, IsObject, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ApiData, ApiField, ApiMessage, ApiOptionalField, ApiProblems, arrayOf, badRequest, BODY_PROBLEMS, envelope, MAX_RATE_PER_MINUTE } from '@app/common';
 import { ACCESS_LEVELS, parseDuration, SCOPES, Scopes } from './access-levels';
 import { CurrentToken, RequireAccess } from './decorators';
 import { actorOf, Principal } from './principal';
@@ -17,6 +17,8 @@ export class CreateTokenDto {
   @IsObject() scopes: Scopes;
   @ApiOptionalField({ type: 'string', pattern: EXPIRES_IN_PATTERN.source, description: 'e.g. 30d, 12h, 15m or 3600s; left out: the token does not expire' })
   @IsOptional() @Matches(EXPIRES_IN_PATTERN, { message: 'expires_in must look like 30d, 12h, 15m or 3600s' }) expires_in?: string;
+  @ApiOptionalField({ type: 'integer', minimum: 1, maximum: MAX_RATE_PER_MINUTE, description: "Requests per minute this token may send; left out: the deployment's RATE_LIMIT_PER_MINUTE" })
+  @IsOptional() @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE) rate_limit_per_minute?: number;
 }
 
 function checkScopes(scopes: Record<string, unknown>): Scopes {
@@ -47,6 +49,7 @@ export class TokensController {
       name: body.name,
       expiresInSeconds: body.expires_in ? parseDuration(body.expires_in) : undefined,
       createdBy: actorOf(caller),
+      rateLimitPerMinute: body.rate_limit_per_minute,
     });
     return envelope(issued, { org_id: caller.orgId, id: issued.id });
   }

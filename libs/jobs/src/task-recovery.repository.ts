@@ -21,7 +21,7 @@ export const DUE_TASKS_SQL = `
   ORDER BY run_at, id LIMIT $2::int`;
 
 /**
- * Back to PENDING, due now: the running tasks of dead workers $1 (along tasks_running_worker_idx),
+ * Back to PENDING, due now: the running tasks of dead workers $1 (along tasks_running_worker_idx, as is the lease branch: worker_id IS NULL),
  * and those claimed before tasks named their worker whose lease ran out (a rolling upgrade).
  * The job stays RUNNING; the next claim counts one more in `claims`, which fences off the dead
  * worker should it come back.

@@ -1,7 +1,6 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import type Redis from 'ioredis';
 import { AppConfig } from '@app/common';
-import { createRedis } from './redis-connection';
+import { createRedis, RedisClient } from './redis-connection';
 
 /** A broadcast is a hint, never the truth (Postgres is): a publish waits this long at most. */
 const PUBLISH_TIMEOUT_MS = 1000;
@@ -19,13 +18,14 @@ export interface BroadcastListener {
 /**
  * Messages to every process of the deployment over Redis pub/sub, on `<QUEUE_PREFIX>:<topic>`:
  * one publisher and one subscriber connection per process, shared by every topic (job aborts,
- * cache invalidations).
+ * cache invalidations). On a Redis Cluster these are classic (not sharded) PUBLISH/SUBSCRIBE,
+ * which the cluster forwards to every node: a subscriber on any node hears a publish on any other.
  */
 @Injectable()
 export class Broadcasts implements OnApplicationShutdown {
   private readonly logger = new Logger(Broadcasts.name);
-  private publisher?: Redis;
-  private subscriber?: Redis;
+  private publisher?: RedisClient;
+  private subscriber?: RedisClient;
   private readonly listeners = new Map<string, Set<BroadcastListener>>();
 
   constructor(private readonly config: AppConfig) {}
@@ -54,7 +54,7 @@ export class Broadcasts implements OnApplicationShutdown {
     await this.connection().subscribe(channel);
   }
 
-  private connection(): Redis {
+  private connection(): RedisClient {
     if (this.subscriber) return this.subscriber;
     const sub = createRedis(this.config, { maxRetriesPerRequest: null });
     sub.on('message', (channel, message) => {

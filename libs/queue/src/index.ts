@@ -8,3 +8,4 @@ export * from './events-ping';
 export * from './delivery-queues';
 export * from './draining-processor';
 export * from './redis-epoch';
+export * from './rate-limit-storage';

@@ -4,10 +4,10 @@ import { AppConfig } from '@app/common';
 import { MetricsModule } from '@app/common/metrics';
 import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from './queue-names';
 import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
-import { RECONNECT_MAX_MS, redisConnectionOptions } from './redis-connection';
+import { bullPrefix, createBullClient, RECONNECT_MAX_MS } from './redis-connection';
 import { RedisEpoch } from './redis-epoch';
 import { TaskQueue } from './task-queue';
-import { QueueCommandConnections } from './queue-command-connections';
+import { BullConnections } from './bull-connections';
 import { Broadcasts } from './broadcasts';
 import { JobAbortBus } from './job-abort.bus';
 import { EventsPing } from './events-ping';
@@ -19,8 +19,9 @@ import { QueueDepthMetrics } from './queue-depth.metrics';
     BullModule.forRootAsync({
       inject: [AppConfig],
       useFactory: (config: AppConfig) => ({
-        prefix: config.QUEUE_PREFIX,
-        redis: redisConnectionOptions(config),
+        prefix: bullPrefix(config),
+        // Every connection from the one factory, for the configured topology (one Redis, Sentinel, Cluster).
+        createClient: (type: 'client' | 'subscriber' | 'bclient') => createBullClient(config, type),
         defaultJobOptions: { removeOnComplete: true, removeOnFail: true },
         settings: {
           // A processing slot whose Redis call failed (an outage) tries again this soon, not after Bull's 5 s.
@@ -36,7 +37,7 @@ import { QueueDepthMetrics } from './queue-depth.metrics';
     BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
     MetricsModule,
   ],
-  providers: [QueueDepthMetrics, QueueCommandConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
+  providers: [QueueDepthMetrics, BullConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
   exports: [BullModule, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
 })
 export class QueueModule {}

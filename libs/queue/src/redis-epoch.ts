@@ -3,6 +3,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import type { Queue } from 'bull';
 import { randomUUID } from 'node:crypto';
 import { AppConfig } from '@app/common';
+import { bullPrefix } from './redis-connection';
 import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from './queue-names';
 
 /** What Bull keeps in memory of a queue's delayed set (not in its typings). */
@@ -14,7 +15,7 @@ interface DelayTimerInternals {
 
 /**
  * Tells when Redis lost its data (restarted empty, flushed, failed over to an empty replica).
- * A marker key under QUEUE_PREFIX holds a random value that Redis keeps as long as it keeps
+ * A marker key under Bull's prefix holds a random value that Redis keeps as long as it keeps
  * anything else; a value other than the one this process saw last (or none) means that what
  * Bull held may be gone. Checked by the reconciler on every pass, and the reconciler is woken
  * as soon as a connection is ready again (onReconnect), so a loss is noticed within about a
@@ -35,7 +36,8 @@ export class RedisEpoch {
     @InjectQueue(WEBHOOK_DELIVERIES_QUEUE) webhooks: Queue,
     config: AppConfig,
   ) {
-    this.key = `${config.QUEUE_PREFIX}:epoch`;
+    // Beside Bull's keys, in their slot on a cluster: the node that loses them loses it too.
+    this.key = `${bullPrefix(config)}:epoch`;
     this.queues = [tasks, posts, webhooks];
     tasks.client.on('ready', () => { for (const l of this.reconnectListeners) l(); });
   }

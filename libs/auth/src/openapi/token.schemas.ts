@@ -9,6 +9,7 @@ const tokenFields = {
   created_at: TIMESTAMP,
   expires_at: nullable(TIMESTAMP),
   revoked_at: nullable(TIMESTAMP),
+  rate_limit_per_minute: { type: ['integer', 'null'], minimum: 1, description: "The token's own requests per minute; null: the deployment's RATE_LIMIT_PER_MINUTE" },
 } satisfies SchemaMap;
 
 /** API tokens as the ADMIN routes show them. */

@@ -50,6 +50,8 @@ export class SlackApi {
       rejectRateLimitedCalls: true,
       retryConfig: { retries: 0 },
       timeout: SLACK_TIMEOUT_MS,
+      // The WebClient queues calls past 100 in flight; DELIVERY_CONCURRENCY is the one limit.
+      maxRequestConcurrency: config.DELIVERY_CONCURRENCY,
       allowAbsoluteUrls: false,
       logger: nestLogger(),
       logLevel: LogLevel.ERROR,

@@ -1,9 +1,13 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, validateSync } from 'class-validator';
+import { RedisTopology, redisTopologyOf } from './redis-topology';
 
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : ['true', '1', 'yes'].includes(String(value).toLowerCase());
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** The highest per-minute rate limit the config or a token may set. */
+export const MAX_RATE_PER_MINUTE = 10_000_000;
 
 export const DEV_JWT_SECRET = 'dev-only-insecure-jwt-secret-change-me';
 export const DEV_ENCRYPTION_KEY = '00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff';
@@ -18,6 +22,22 @@ export class AppConfig {
 
   @Matches(/^rediss?:\/\//, { message: 'REDIS_URL must be a redis:// or rediss:// URL' })
   REDIS_URL = 'redis://127.0.0.1:6379';
+
+  /** Sentinels to ask for the master (`host:port,host:port`); REDIS_URL then gives only its user, password, db and TLS. */
+  @IsOptional() @IsString()
+  REDIS_SENTINELS?: string;
+
+  /** The master name the sentinels monitor (required with REDIS_SENTINELS). */
+  @IsOptional() @IsString()
+  REDIS_SENTINEL_NAME?: string;
+
+  /** The sentinels' own password (requirepass of the sentinel processes), when they have one. */
+  @IsOptional() @IsString()
+  REDIS_SENTINEL_PASSWORD?: string;
+
+  /** Redis Cluster seed nodes (`host:port,host:port`); REDIS_URL then gives only the user, password and TLS. */
+  @IsOptional() @IsString()
+  REDIS_CLUSTER_NODES?: string;
 
   @Transform(toInt) @IsInt() @Min(0) @Max(65535)
   PORT = 3000;
@@ -90,8 +110,13 @@ export class AppConfig {
   @IsOptional() @Matches(/^([A-Fa-f0-9]{64}|[A-Za-z0-9+/]{43}=)$/, { message: 'ENCRYPTION_KEY must be 32 bytes as 64 hex characters or base64' })
   ENCRYPTION_KEY?: string;
 
+  /**
+   * Posts and webhook attempts in flight per worker process. Sized by Little's law: a worker
+   * finishes a few hundred jobs/s, Slack answers in ~150 ms, so 64 in flight (~425 posts/s) keeps
+   * delivery from being the bottleneck (`npm run bench -- --only delivery`, docs/slack.md).
+   */
   @Transform(toInt) @IsInt() @Min(1) @Max(500)
-  DELIVERY_CONCURRENCY = 20;
+  DELIVERY_CONCURRENCY = 64;
 
   /** Channel posts (Slack, webhook channels): first retry delay after a transient error; doubles each attempt, with jitter. */
   @Transform(toInt) @IsInt() @Min(1)
@@ -176,6 +201,36 @@ export class AppConfig {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
   METRICS_PORT?: number;
 
+  /** One Redis (REDIS_URL), a Sentinel-managed master or a Cluster; loadConfig has checked the settings. */
+  get redisTopology(): RedisTopology {
+    const { topology, problems } = redisTopologyOf(this);
+    if (!topology) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    return topology;
+  }
+  /** false: no request is counted or refused (the bench measures the limiter's cost with it). */
+  @Transform(toBool) @IsBoolean()
+  RATE_LIMIT_ENABLED = true;
+
+  /** Requests per minute of a token that sets no `rate_limit_per_minute` of its own. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE)
+  RATE_LIMIT_PER_MINUTE = 1200;
+
+  /**
+   * The most requests a token may send at once: the per-minute rate is counted in windows of
+   * this many requests (60 s x BURST / rate, at least 1 s), so a token cannot spend a whole
+   * minute's allowance in one second.
+   */
+  @Transform(toInt) @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE)
+  RATE_LIMIT_BURST = 200;
+
+  /** Requests per minute of one task's callback token (its result, the subjobs it creates). */
+  @Transform(toInt) @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE)
+  RATE_LIMIT_CALLBACK_PER_MINUTE = 120;
+
+  /** true: the Bull Board queue dashboard at /admin/queues (HTTP basic auth, an ADMIN token as the password). */
+  @Transform(toBool) @IsBoolean()
+  BULL_BOARD = false;
+
   get publicUrl(): string {
     return (this.PUBLIC_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/$/, '');
   }
@@ -195,7 +250,10 @@ export class AppConfig {
 export class ConfigError extends Error {}
 
 /** Settings without a default (absent unless set). */
-const OPTIONAL_KEYS = ['JWT_SECRET', 'PUBLIC_URL', 'SLACK_BOT_TOKEN', 'ENCRYPTION_KEY', 'METRICS_TOKEN', 'METRICS_PORT'];
+const OPTIONAL_KEYS = [
+  'JWT_SECRET', 'PUBLIC_URL', 'SLACK_BOT_TOKEN', 'ENCRYPTION_KEY', 'METRICS_TOKEN', 'METRICS_PORT',
+  'REDIS_SENTINELS', 'REDIS_SENTINEL_NAME', 'REDIS_SENTINEL_PASSWORD', 'REDIS_CLUSTER_NODES',
+];
 
 /** Validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
@@ -215,6 +273,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (config.WORKER_DEAD_AFTER_MS < 3 * config.WORKER_HEARTBEAT_MS) {
     problems.push('WORKER_DEAD_AFTER_MS: must be at least 3 x WORKER_HEARTBEAT_MS, so that a late heartbeat or two never declare a live worker dead');
   }
+  problems.push(...redisTopologyOf(config).problems);
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
   return config;
 }

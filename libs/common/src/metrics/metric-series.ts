@@ -52,6 +52,9 @@ export function defineSeries(registry: Registry, collectQueueDepths: (gauge: Gau
       name: n('agent_tokens_total'), help: 'Tokens that agents outside the service (http, builtin) reported they spent, by job type and kind (prompt, completion)',
       labelNames: ['job_type', 'kind'], registers,
     }),
+    rateLimitFailOpen: new Counter({
+      name: n('rate_limit_fail_open_total'), help: 'Requests served without a rate-limit check because Redis did not answer it (fail open)', registers,
+    }),
     queueJobs: new Gauge({
       name: n('queue_jobs'), help: 'Bull jobs per queue and state, read from Redis at scrape time (absent while Redis cannot be reached)',
       labelNames: ['queue', 'state'], registers,

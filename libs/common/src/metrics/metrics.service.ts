@@ -142,6 +142,11 @@ export class MetricsService implements OnModuleDestroy {
     if (spend.usage.completion > 0) this.series.agentTokens.inc({ job_type, kind: 'completion' }, spend.usage.completion);
   }
 
+  /** A request served unchecked: Redis could not count it (the limiter fails open). */
+  rateLimitFailOpen(): void {
+    if (this.enabled) this.series.rateLimitFailOpen.inc();
+  }
+
   onModuleDestroy(): void {
     this.registry.clear();
   }

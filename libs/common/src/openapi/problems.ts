@@ -73,6 +73,15 @@ function problemResponse(status: number, codes: string[]): ResponseEntry {
     },
   };
   if (status === 503) entry.headers = { 'Retry-After': { description: 'Seconds to wait before trying again', schema: INTEGER } };
+  if (status === 429) {
+    entry.headers = {
+      'Retry-After': { description: 'Seconds until the token may send again', schema: INTEGER },
+      'RateLimit-Limit': { description: "Requests the token may send per window (every answer of a rate-limited route carries the RateLimit-* headers)", schema: INTEGER },
+      'RateLimit-Remaining': { description: 'Requests left in the current window (0 here)', schema: INTEGER },
+      'RateLimit-Reset': { description: 'Seconds until the count starts again', schema: INTEGER },
+      'RateLimit-Policy': { description: '`<limit>;w=<window seconds>`, e.g. `200;w=10`', schema: TEXT },
+    };
+  }
   return entry;
 }
 

@@ -12,7 +12,9 @@ import { JobEventsOrgIndex1764700000000 } from './1764700000000-JobEventsOrgInde
 import { Sessions1764710000000 } from './1764710000000-Sessions';
 import { JobUsageAndSessions1764720000000 } from './1764720000000-JobUsageAndSessions';
 import { JobTypeApiKey1764800000000 } from './1764800000000-JobTypeApiKey';
-import { TasksPendingOrderIndex1764900000000 } from './1764900000000-TasksPendingOrderIndex';
+import { TasksPendingOrderIndex1764930000000 } from './1764930000000-TasksPendingOrderIndex';
+import { TokenRateLimit1764910000000 } from './1764910000000-TokenRateLimit';
+import { DropTasksLeaseIndex1764900000000 } from './1764900000000-DropTasksLeaseIndex';
 import { RetentionIndexes1765000000000 } from './1765000000000-RetentionIndexes';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
@@ -31,6 +33,8 @@ export const MIGRATIONS = [
   Sessions1764710000000,
   JobUsageAndSessions1764720000000,
   JobTypeApiKey1764800000000,
-  TasksPendingOrderIndex1764900000000,
+  DropTasksLeaseIndex1764900000000,
+  TokenRateLimit1764910000000,
+  TasksPendingOrderIndex1764930000000,
   RetentionIndexes1765000000000,
 ];

@@ -8,8 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * history (0.3 ms to 4 ms in 13 min of soak). Walked in key order, an index scan stops at the
  * LIMIT and marks dead entries as it passes them. Built CONCURRENTLY: writers are not blocked.
  */
-export class TasksPendingOrderIndex1764900000000 implements MigrationInterface {
-  name = 'TasksPendingOrderIndex1764900000000';
+export class TasksPendingOrderIndex1764930000000 implements MigrationInterface {
+  name = 'TasksPendingOrderIndex1764930000000';
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
