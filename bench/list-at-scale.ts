@@ -13,7 +13,9 @@ import {
 import { printProbe } from './profile-summary';
 import { heading, ms, note, printLatency, record, summarize } from './stats';
 
-const DB = 'agent_jobs_bench';
+/** The 1M-job database, seeded once and reused (the retention scenario copies it). */
+export const LIST_DB = 'agent_jobs_bench';
+const DB = LIST_DB;
 const BATCH = 100_000;
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -83,7 +85,7 @@ const SEED_SQL = `
          CASE WHEN ins.status = 'FAILED' THEN '{"code": "AGENT_ERROR", "message": "the agent answered 500"}'::jsonb END
   FROM ins CROSS JOIN LATERAL generate_series(1, CASE WHEN ins.status = 'FAILED' THEN 2 ELSE 1 END) AS n(k)`;
 
-async function seed(env: NodeJS.ProcessEnv, total: number): Promise<void> {
+export async function seed(env: NodeJS.ProcessEnv, total: number): Promise<void> {
   const url = databaseUrl(DB);
   const have = (await databaseExists(DB))
     ? await withPg(url, async (c) => {

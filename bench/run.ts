@@ -2,14 +2,14 @@
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
  *   npm run bench                          # the default scenarios (all but soak)
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | streams | turns | middleware | soak (comma-separated works)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | streams | turns | middleware | retention | soak (comma-separated works)
  *   npm run bench -- --only baseline --n 8000   # raw Bull, pg-boss 10, the service side by side; writes docs/benchmarks-throughput.png
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
  *
  * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
- * --rows 1000000 --pages 200 --limit 50 (list), --worker-concurrency N --db-pool N
+ * --rows 1000000 --pages 200 --limit 50 (list; retention too, with --seconds 30 --batch 200), --worker-concurrency N --db-pool N
  * --ceiling-n 20000 --batch 500 --batch-concurrency 4 (e2e: also creates through the batch route, beside single creates), --bull-n --pgboss-n --pgboss-workers 4 --pgboss-batch 250 --chart docs/benchmarks-throughput.png (baseline), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
  * --stream-jobs 100 --lead-ms 20000 (streams),
@@ -25,6 +25,7 @@ import { createLatency } from './create-latency';
 import { e2eThroughput } from './e2e-throughput';
 import { listAtScale } from './list-at-scale';
 import { middlewareCost } from './middleware-cost';
+import { retentionBench } from './retention';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
 import { deliveryConcurrency } from './delivery-concurrency';
@@ -50,6 +51,8 @@ const SCENARIOS: Record<string, Scenario> = {
   turns: { run: turnsBench, limitMs: () => 3 * 60_000 },
   // Each run: API start (a few s) + 3 s warm-up + the window, twice per round.
   middleware: { run: middlewareCost, limitMs: (o) => (2 * flagInt(o, 'rounds', 3) * (flagInt(o, 'seconds', 10) + 30) + 60) * 1000 },
+  // Seeds (or reuses) the list database, copies it, then a window of --seconds.
+  retention: { run: retentionBench, limitMs: (o) => 30 * 60_000 + flagInt(o, 'seconds', 30) * 1000 },
   // DELIVERY_CONCURRENCY against a Slack that answers in --latency-ms: posts/s per worker.
   delivery: { run: deliveryConcurrency, limitMs: () => 15 * 60_000, optIn: true },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },

@@ -54,7 +54,7 @@ export interface Figure {
   scenario: string;
   name: string;
   value: number;
-  unit: 'ms' | 'jobs/s' | 'ops/s' | 'KB' | '%';
+  unit: 'ms' | 'jobs/s' | 'rows/s' | 'ops/s' | 'KB' | '%';
   target?: { op: '<=' | '>='; value: number };
   note?: string;
 }

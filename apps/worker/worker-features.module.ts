@@ -6,11 +6,12 @@ import { SchedulesWorkerModule } from '@app/schedules';
 import { SessionsWorkerModule } from '@app/sessions';
 import { GracefulShutdown } from './graceful-shutdown';
 import { ReconcilerLoop } from './reconciler.loop';
+import { RetentionLoop } from './retention.loop';
 import { TaskProcessor } from './task.processor';
 
-/** What makes a process a worker: its heartbeat, the Bull processor, the reconcilers, the session sweeper, abort wiring. */
+/** What makes a process a worker: its heartbeat, the Bull processor, the reconcilers, retention, the session sweeper, abort wiring. */
 @Module({
   imports: [JobsModule, ChannelsWorkerModule, ObserversWorkerModule, SchedulesWorkerModule, SessionsWorkerModule],
-  providers: [WorkerHeartbeat, TaskProcessor, ReconcilerLoop, GracefulShutdown],
+  providers: [WorkerHeartbeat, TaskProcessor, ReconcilerLoop, RetentionLoop, GracefulShutdown],
 })
 export class WorkerFeaturesModule {}

@@ -51,6 +51,7 @@ describe('query parameters', () => {
     expect(routes).toEqual(expect.arrayContaining([
       { method: 'get', path: '/health' },
       { method: 'get', path: '/services/agent-jobs' },
+      { method: 'delete', path: '/services/agent-jobs' },
       { method: 'post', path: '/services/agent-jobs/:id/tasks/:task_id/result' },
       { method: 'put', path: '/services/integrations/slack' },
       { method: 'get', path: '/services/schedules/:id/runs' },

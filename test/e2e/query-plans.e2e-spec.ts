@@ -20,7 +20,9 @@ import { ChannelPostsRepository } from '../../libs/channels/src/delivery/channel
 import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel-posts.reconciler';
 import { ScheduleFiresRepository } from '../../libs/schedules/src/schedule-fires.repository';
 import { createTestDatabase } from '../support/test-app';
-import { ORDERED_WALK } from '../../libs/database/src/ordered-walk';
+import { NO_JIT, ORDERED_WALK } from '../../libs/database/src/ordered-walk';
+import { JobRetentionRepository } from '../../libs/jobs/src/retention/job-retention.repository';
+import { DELETE_EXPIRED_KEYS_SQL, DELETE_EXPIRED_TREES_SQL, WALK_START } from '../../libs/jobs/src/retention/retention.sql';
 
 /**
  * Every periodic statement (reconciler, outbox dispatcher, delivery and channel-post
@@ -36,7 +38,7 @@ import { ORDERED_WALK } from '../../libs/database/src/ordered-walk';
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
 
 const JOBS = Number(process.env.QUERY_PLANS_JOBS ?? 400_000);
-const BIG_TABLES = ['jobs', 'tasks', 'job_events', 'channel_posts', 'webhook_deliveries'];
+const BIG_TABLES = ['jobs', 'tasks', 'job_events', 'channel_posts', 'webhook_deliveries', 'idempotency_keys'];
 
 const id = (prefix: string, n: number) => `${prefix}_${String(n).padStart(26, '0')}`;
 const JOB = id('job', 7);
@@ -62,7 +64,7 @@ interface Sent {
 function recorder(answer: (text: string) => unknown[] = () => []) {
   const sent: Sent[] = [];
   const query = async (text: string, values: unknown[] = []) => {
-    if (text === ORDERED_WALK) return []; // a setting, not a statement to plan (the walks apply it)
+    if (text === ORDERED_WALK || text === NO_JIT) return []; // settings, not statements to plan (the walks apply them)
     sent.push({ text, values });
     return answer(text);
   };
@@ -93,6 +95,13 @@ async function dispatcherPass(): Promise<Sent[]> {
   await new EventDispatcherService(r.ds, new DeliveriesRepository(r.ds), new ObservedJobsRepository(r.ds), { enqueue: async () => undefined } as never).dispatchBatch();
   expect(r.sent).toHaveLength(6);
   return r.sent;
+}
+
+/** The statement of one batch of DELETE /services/agent-jobs with these filters. */
+async function clearBatch(filters: Record<string, unknown>): Promise<Sent> {
+  const r = recorder(() => [{ picked: 0, deleted: 0, last_key: null, last_id: null }]);
+  await new JobRetentionRepository(r.ds).deleteOrgTrees('bulk', 'COMPLETED', filters, WALK_START, 200);
+  return r.sent[0];
 }
 
 /** Each statement as the code sends it: text and parameters. */
@@ -127,6 +136,14 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
     await new ScheduleFiresRepository(r.ds).claimPending(new Date(), new Date(), []);
     return r.sent[0];
   },
+  'retention: finished trees past the cutoff, first batch': async () => ({ text: DELETE_EXPIRED_TREES_SQL, values: [30, WALK_START.key, WALK_START.id, 200] }),
+  'retention: finished trees past the cutoff, after the key': async () => ({
+    text: DELETE_EXPIRED_TREES_SQL, values: [30, '2026-01-01 00:00:00.123456+00', JOB, 200],
+  }),
+  'retention: expired idempotency keys': async () => ({ text: DELETE_EXPIRED_KEYS_SQL, values: [200] }),
+  'clear: a batch of finished trees': async () => clearBatch({}),
+  'clear: a batch of finished trees of a job type, created before': async () =>
+    clearBatch({ job_type_id: 'echo', created_at_lte: new Date('2026-01-01T00:00:00Z') }),
   // ---- hot path
   'worker: claim tasks': async () => ({ text: CLAIM_SQL, values: [[JOB], [TASK], 'wrk_live', 5000] }),
   'worker: finish tasks': async () => ({
@@ -170,6 +187,9 @@ const ORDERED_WALKS: Record<string, [string, boolean]> = {
   'observers: overdue webhook deliveries': ['webhook_deliveries_due_idx', true],
   'channel posts: due posts': ['channel_posts_due_walk_idx', true],
   'schedules: lock a due schedule': ['schedules_due_idx', false],
+  'retention: finished trees past the cutoff, first batch': ['jobs_finished_roots_idx', true],
+  'retention: finished trees past the cutoff, after the key': ['jobs_finished_roots_idx', true],
+  'clear: a batch of finished trees': ['jobs_org_status_created_idx', true],
 };
 
 describe('query plans on a large, never-analyzed history', () => {
@@ -182,7 +202,7 @@ describe('query plans on a large, never-analyzed history', () => {
     await c.connect();
     const started = Date.now();
     await load(db.url);
-    console.log(`query plans: loaded ${JOBS} finished jobs (and as many tasks and channel posts, ${2 * JOBS} events, ${JOBS / 4} webhook deliveries) in ${Date.now() - started} ms, no ANALYZE`);
+    console.log(`query plans: loaded ${JOBS} finished jobs (and as many tasks and channel posts, ${2 * JOBS} events, ${JOBS / 4} webhook deliveries and idempotency keys) in ${Date.now() - started} ms, no ANALYZE`);
     const { rows } = await c.query(`SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public'`);
     tableOfIndex = new Map(rows.map((r) => [r.indexname, r.tablename]));
     const analyzed = await c.query(`SELECT count(*)::int AS n FROM pg_stats WHERE tablename = ANY($1)`, [BIG_TABLES]);
@@ -224,6 +244,18 @@ describe('query plans on a large, never-analyzed history', () => {
     }
   });
 
+  // Deleting a job runs, for each foreign key into jobs, a lookup of the referencing rows (the
+  // cascades to its child rows; the check that no subjob is left): each needs an index led by its column.
+  it('every foreign key into jobs has an index led by its column (retention\'s cascades)', async () => {
+    const { rows } = await c.query(`
+      SELECT con.conrelid::regclass::text AS tbl, a.attname AS col,
+             EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = con.conrelid AND i.indkey[0] = con.conkey[1]) AS indexed
+      FROM pg_constraint con JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = con.conkey[1]
+      WHERE con.contype = 'f' AND con.confrelid = 'jobs'::regclass ORDER BY 1, 2`);
+    expect(rows.map((r) => r.tbl)).toEqual(expect.arrayContaining(['channel_posts', 'idempotency_keys', 'job_events', 'jobs', 'tasks', 'webhook_deliveries']));
+    expect(rows.filter((r) => !r.indexed)).toEqual([]);
+  });
+
   /** The plan Postgres picks for the statement with these parameters, as a custom or a generic plan. */
   async function plan(text: string, values: unknown[], mode: 'custom' | 'generic'): Promise<PlanNode> {
     await c.query(`SET plan_cache_mode = force_${mode}_plan`);
@@ -248,7 +280,7 @@ function flatten(node: PlanNode): PlanNode[] {
 
 /**
  * A month of finished work: jobs with their task, two events, a delivered channel post, and
- * for a quarter of them a delivered webhook. Foreign keys are not checked during the load
+ * for a quarter of them a delivered webhook and an (expired) idempotency key. Foreign keys are not checked during the load
  * (session_replication_role), and the tables after jobs load side by side.
  */
 async function load(url: string): Promise<void> {
@@ -288,6 +320,10 @@ async function load(url: string): Promise<void> {
       SELECT 'task_' || lpad(g::text, 26, '0'), 'job_' || lpad(g::text, 26, '0'), 'bulk', 1, '{"echo":{"text":"x"}}', true, 'DELIVERED', 1,
              ${at('g')}, '1.2', ${at('g')}, ${at('g')}
       FROM generate_series(1, ${JOBS}) g`),
+    session(`
+      INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
+      SELECT 'bulk', 'key-' || g, 'hash', 'job_' || lpad((4 * g)::text, 26, '0'), ${at('4 * g')} + interval '1 day'
+      FROM generate_series(1, ${JOBS / 4}) g`),
     session(`
       INSERT INTO webhook_deliveries (id, org_id, job_id, event_type, target, url, payload, status, attempts, created_at, updated_at)
       SELECT 'dlv_' || lpad(g::text, 26, '0'), 'bulk', 'job_' || lpad((4 * g)::text, 26, '0'), 'job.completed', 'callback_url',

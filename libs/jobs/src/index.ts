@@ -12,6 +12,8 @@ export * from './task-recovery.repository';
 export * from './task-transitions.repository';
 export * from './jobs-create.service';
 export * from './jobs.module';
+export * from './retention/job-retention.repository';
+export * from './retention/job-retention.service';
 export * from './jobs-http.module';
 export * from './webhook-urls';
 export * from './openapi/job.schemas';

@@ -3,6 +3,7 @@ import { DataSource } from 'typeorm';
 import { preparedQuery } from '@app/database';
 import type { ListCursor } from '@app/common';
 import type { ListJobsQueryDto, SortField } from './dto/list-jobs.query';
+import { addJobFilters } from './job-filters.sql';
 import { jobJsonSql } from './job-json.sql';
 
 /** One job of a page: its id, its sort key as Postgres text, and the job as JSON text. */
@@ -37,13 +38,7 @@ export class JobListRepository {
     const perStatus = statuses && statuses.length > 1 && field === 'created_at' ? statuses : null;
     if (statuses?.length === 1) add('status = ?', statuses[0]);
     else if (statuses && !perStatus) add('status = ANY(?)', statuses);
-    if (q.scheduled_at) add('scheduled_at = ?', q.scheduled_at);
-    if (q.scheduled_at_gte) add('scheduled_at >= ?', q.scheduled_at_gte);
-    if (q.scheduled_at_lte) add('scheduled_at <= ?', q.scheduled_at_lte);
-    if (q.created_at_gte) add('created_at >= ?', q.created_at_gte);
-    if (q.created_at_lte) add('created_at <= ?', q.created_at_lte);
-    if (q.job_type_id !== undefined) add('job_type_id = ?', q.job_type_id);
-    if (q.channel_code !== undefined) add('channel_code = ?', q.channel_code);
+    addJobFilters(q, where, params);
 
     const filterSql = where.join(' AND ') + (perStatus ? ` AND status = ANY($${params.length + 1})` : '');
     const filterParams = perStatus ? [...params, perStatus] : [...params];

@@ -2,8 +2,9 @@ import { Body, Controller, Delete, Get, Headers, HttpCode, Param, Post, Query, R
 import { ApiBody, ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { actorOf, CurrentToken, Principal, RequireAccess } from '@app/auth';
-import { ApiData, ApiMessage, ApiProblems, arrayOf, badRequest, BODY_PROBLEMS, envelope, LIST_META } from '@app/common';
+import { ApiData, ApiMessage, ApiMeta, ApiProblems, arrayOf, badRequest, BODY_PROBLEMS, envelope, LIST_META, validationFailed } from '@app/common';
 import { CancelJobDto } from './dto/cancel-job.dto';
+import { ClearJobsQueryDto } from './dto/clear-jobs.query';
 import { CreateJobDto } from './dto/create-job.dto';
 import { CreateJobQueryDto } from './dto/create-job.query';
 import { ListJobsQueryDto } from './dto/list-jobs.query';
@@ -12,6 +13,7 @@ import { firstTaskView, jobView } from './job-view';
 import { JobsCreateService } from './jobs-create.service';
 import { asJson, jsonEnvelope } from './json-envelope';
 import { JobsQueryService } from './jobs-query.service';
+import { JobRetentionService } from './retention/job-retention.service';
 import { jobSchema } from './openapi/job.schemas';
 
 const JOB_PROBLEMS = ['JOB_NOT_FOUND', 'FORBIDDEN'] as const;
@@ -23,6 +25,7 @@ export class JobsController {
     private readonly creator: JobsCreateService,
     private readonly queries: JobsQueryService,
     private readonly canceler: JobCancelService,
+    private readonly retention: JobRetentionService,
   ) {}
 
   @Post()
@@ -66,6 +69,24 @@ export class JobsController {
     @Res({ passthrough: true }) res: Response,
   ) {
     return asJson(res, await this.queries.list(caller.orgId, query));
+  }
+
+  @Delete()
+  @HttpCode(200)
+  @RequireAccess('SERVICES', 'ADMIN')
+  @ApiOperation({
+    summary: 'Clear finished jobs now',
+    description: "Deletes the org's finished root jobs with one of the given statuses that match the list filters, each with its "
+      + 'subjobs (whatever their status), tasks, events, deliveries and posts, in small batches. Filters select root jobs: a subjob '
+      + 'goes only with its root. A tree with a job not finished yet is kept. meta.deleted counts every job deleted, subjobs included.',
+  })
+  @ApiMeta('How many jobs were deleted (subjobs included)', ['org_id', 'deleted'])
+  @ApiProblems('VALIDATION_ERROR')
+  async clear(@CurrentToken() caller: Principal, @Query() query: ClearJobsQueryDto) {
+    if (!query.status) throw validationFailed([{ field: 'status', message: 'is required: one or more of COMPLETED, FAILED, CANCELED' }], 'Invalid list filters');
+    const { status, ...filters } = query;
+    const deleted = await this.retention.clear(caller.orgId, status, filters);
+    return { meta: { org_id: caller.orgId, deleted } };
   }
 
   @Get(':id')

@@ -20,6 +20,8 @@ import { JobInsertRepository } from './job-insert.repository';
 import { JobListRepository } from './job-list.repository';
 import { JobTransitionsRepository } from './job-transitions.repository';
 import { JobsBatchService } from './jobs-batch.service';
+import { JobRetentionRepository } from './retention/job-retention.repository';
+import { JobRetentionService } from './retention/job-retention.service';
 import { JobsCreateService } from './jobs-create.service';
 import { JobsPortsModule } from './jobs-ports.module';
 import { JobsQueryService } from './jobs-query.service';
@@ -32,12 +34,12 @@ import { TaskTransitionsRepository } from './task-transitions.repository';
 
 const repositories = [
   JobInsertRepository, JobsReadRepository, JobListRepository, JobTransitionsRepository, TaskTransitionsRepository,
-  TaskRecoveryRepository, WorkersRepository,
+  TaskRecoveryRepository, WorkersRepository, JobRetentionRepository,
 ];
 
 const services = [
   JobsCreateService, JobsBatchService, JobsQueryService, JobCancelService, TaskOutcomeService, TaskResultService,
-  InFlightTasks, TaskRunnerService, ReconcilerService, WorkerIdentity,
+  InFlightTasks, TaskRunnerService, ReconcilerService, WorkerIdentity, JobRetentionService,
 ];
 
 /** The jobs domain: creation, queries, cancel, the state machine and task execution. */

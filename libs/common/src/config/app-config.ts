@@ -166,6 +166,18 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(3_600_000)
   SESSION_TTL_UNIT_MS = 3_600_000;
 
+  /** Finished jobs (COMPLETED, FAILED, CANCELED) are deleted this many days after completed_at, with their subjobs and child rows; 0 keeps them forever. */
+  @Transform(toInt) @IsInt() @Min(0) @Max(36500)
+  RETENTION_DAYS = 30;
+
+  /** Root jobs (and expired idempotency keys) per retention statement: small, so each holds its locks briefly. Also a clear's batch. */
+  @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  RETENTION_BATCH_SIZE = 200;
+
+  /** How often a worker runs retention (batch after batch while they come full, then it waits this long). */
+  @Transform(toInt) @IsInt() @Min(100)
+  RETENTION_INTERVAL_MS = 60000;
+
   /** Base URL agents use to reach this API (task result callbacks). */
   @IsOptional() @Matches(/^https?:\/\/[^/]+(\/.*)?$/, { message: 'PUBLIC_URL must be an http(s) URL' })
   PUBLIC_URL?: string;

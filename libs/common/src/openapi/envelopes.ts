@@ -16,6 +16,7 @@ const META_FIELDS = {
   created: { ...INTEGER, description: 'Batch create: how many items were created' },
   failed: { ...INTEGER, description: 'Batch create: how many items were not' },
   next_cursor: { type: ['string', 'null'], description: 'Pass as `cursor` (with the same `sort`) for the next page; null on the last one' },
+  deleted: { ...INTEGER, description: 'How many records were deleted' },
 } satisfies SchemaMap;
 export type MetaField = keyof typeof META_FIELDS;
 
@@ -57,6 +58,11 @@ export const ApiData = ({ status = 200, description, data, meta, events }: DataR
 /** The answer of a delete or cancel: `{meta, message}` (and `data` where the route says what is in force now). */
 export const ApiMessage = (description: string, meta: MetaField[], data?: Schema) => response(200, description, {
   'application/json': { schema: object({ ...(data ? { data } : {}), meta: metaOf(meta), message: TEXT }) },
+});
+
+/** An answer that is only its `meta` (e.g. a bulk delete's count). */
+export const ApiMeta = (description: string, meta: MetaField[]) => response(200, description, {
+  'application/json': { schema: object({ meta: metaOf(meta) }) },
 });
 
 /** A stream-only route: 200 text/event-stream. */
