@@ -218,6 +218,22 @@ describe('Console: pages and access levels', () => {
     await tab.context.close();
   });
 
+  it('ADMIN clears finished jobs: the count first, then DELETE /services/agent-jobs?status=..., then the deleted count', async () => {
+    const tab = await b.tab();
+    const { page } = tab;
+    await signIn(page, t.url, admin);
+    await page.locator('[data-testid=count-COMPLETED]', { hasText: '3' }).waitFor();
+    await page.click('button:has-text("Clear finished jobs")');
+    await page.locator('[data-testid=clear-count]', { hasText: '3 finished jobs match.' }).waitFor();
+    await page.click('dialog button:has-text("Delete them")');
+    await page.getByText('3 finished jobs deleted.').waitFor();
+    await page.locator('[data-testid=count-COMPLETED]', { hasText: '0' }).waitFor();
+    expect((await t.http().get('/services/agent-jobs?status=COMPLETED').set(auth)).body.meta.total).toBe(0);
+    expect((await t.http().get('/services/agent-jobs?status=RUNNING').set(auth)).body.meta.total).toBe(3); // unfinished jobs stay
+    expectCleanTab(tab, [admin]);
+    await tab.context.close();
+  });
+
   it('fits a phone width', async () => {
     const tab = await b.tab({ width: 390, height: 844 });
     await signIn(tab.page, t.url, admin);
