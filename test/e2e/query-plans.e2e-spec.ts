@@ -20,7 +20,7 @@ import { ChannelPostsRepository } from '../../libs/channels/src/delivery/channel
 import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel-posts.reconciler';
 import { ScheduleFiresRepository } from '../../libs/schedules/src/schedule-fires.repository';
 import { createTestDatabase } from '../support/test-app';
-import { NO_JIT, ORDERED_WALK } from '../../libs/database/src/ordered-walk';
+import { ORDERED_WALK } from '../../libs/database/src/ordered-walk';
 import { JobRetentionRepository } from '../../libs/jobs/src/retention/job-retention.repository';
 import { DELETE_EXPIRED_KEYS_SQL, DELETE_EXPIRED_TREES_SQL, WALK_START } from '../../libs/jobs/src/retention/retention.sql';
 
@@ -64,7 +64,7 @@ interface Sent {
 function recorder(answer: (text: string) => unknown[] = () => []) {
   const sent: Sent[] = [];
   const query = async (text: string, values: unknown[] = []) => {
-    if (text === ORDERED_WALK || text === NO_JIT) return []; // settings, not statements to plan (the walks apply them)
+    if (text === ORDERED_WALK) return []; // settings, not statements to plan (the walks apply them)
     sent.push({ text, values });
     return answer(text);
   };
@@ -237,8 +237,8 @@ describe('query plans on a large, never-analyzed history', () => {
     const [index, underSetting] = ORDERED_WALKS[name];
     const { text, values } = await STATEMENTS[name]();
     for (const mode of ['custom', 'generic'] as const) {
-      if (underSetting) await c.query(ORDERED_WALK.replace(' LOCAL', ''));
-      const nodes = flatten(await plan(text, values, mode).finally(() => c.query('RESET enable_sort')));
+      if (underSetting) await c.query(ORDERED_WALK.replaceAll(' LOCAL', ''));
+      const nodes = flatten(await plan(text, values, mode).finally(() => c.query('RESET enable_sort; RESET jit')));
       const scans = nodes.filter((n) => n['Index Name'] === index).map((n) => n['Node Type']);
       expect({ mode, index, scans }).toEqual({ mode, index, scans: [expect.stringMatching(/^Index (Only )?Scan$/)] });
     }

@@ -25,9 +25,6 @@ interface BatchRow {
   last_id: string | null;
 }
 
-/** The recursive tree's estimate passes jit_above_cost: without this each batch compiled for ~2 s (bench, docs/benchmarks.md). */
-const NO_JIT_WALK = { jit: false };
-
 const batchOf = ([row]: BatchRow[]): TreeBatch => ({
   picked: row.picked,
   deleted: row.deleted,
@@ -41,7 +38,7 @@ export class JobRetentionRepository {
 
   /** Across orgs on purpose (the worker's retention): trees whose root finished more than `days` days ago. */
   async deleteExpiredTreesAllOrgs(days: number, after: WalkKey, limit: number): Promise<TreeBatch> {
-    return batchOf(await orderedWalk<BatchRow>(this.db, DELETE_EXPIRED_TREES_SQL, [days, after.key, after.id, limit], NO_JIT_WALK));
+    return batchOf(await orderedWalk<BatchRow>(this.db, DELETE_EXPIRED_TREES_SQL, [days, after.key, after.id, limit]));
   }
 
   /** The org's trees whose root has `status` and matches the list filters. */
@@ -49,7 +46,7 @@ export class JobRetentionRepository {
     const params: unknown[] = [orgId, status, after.key, after.id, limit];
     const where: string[] = [];
     addJobFilters(filters, where, params);
-    return batchOf(await orderedWalk<BatchRow>(this.db, deleteOrgTreesSql(where), params, NO_JIT_WALK));
+    return batchOf(await orderedWalk<BatchRow>(this.db, deleteOrgTreesSql(where), params));
   }
 
   /** Across orgs on purpose: expired idempotency keys (an expired key is taken over anyway). */
