@@ -1,4 +1,6 @@
 import * as jwt from 'jsonwebtoken';
+import path from 'node:path';
+import { ARTIFACTS, launchBrowser } from '../support/browser';
 import { expectProblem } from '../support/problem';
 import { createEchoJobType } from '../support/jobs';
 import { bearer, eventually, newOrg, startTestApp, TestApp, tokenId } from '../support/test-app';
@@ -57,6 +59,28 @@ describe('queue dashboard (Bull Board at /admin/queues)', () => {
     // The Bull job is the task, under this app's QUEUE_PREFIX.
     const keys = await t.redis.keys(`${t.env.QUEUE_PREFIX}:agent-tasks:wait`);
     expect(keys).toHaveLength(1);
+  });
+
+  it('a real browser signs in through the basic-auth challenge and shows the queues', async () => {
+    const browser = await launchBrowser();
+    try {
+      // Chromium answers the 401 challenge with these, as a person would in its login prompt.
+      const context = await browser.browser.newContext({ httpCredentials: { username: 'operator', password: admin }, viewport: { width: 1280, height: 900 } });
+      const page = await context.newPage();
+      const errors: string[] = [];
+      const foreign: string[] = [];
+      page.on('pageerror', (e) => errors.push(String(e)));
+      page.on('response', (r) => { if (r.status() >= 400) errors.push(`${r.status()} ${r.url()}`); });
+      // Nothing leaves the machine: the board's one outside link (Google Fonts) is refused here.
+      await page.route((url) => url.origin !== t.url, (route) => { foreign.push(route.request().url()); return route.abort(); });
+      await page.goto(`${t.url}${BOARD}`);
+      for (const name of ['agent-tasks', 'channel-posts', 'webhook-deliveries']) await page.getByText(name, { exact: true }).first().waitFor();
+      await page.screenshot({ path: path.join(ARTIFACTS, 'bull-board.png'), fullPage: true });
+      expect(errors).toEqual([]);
+      expect(foreign.every((url) => url.startsWith('https://fonts.googleapis.com/'))).toBe(true);
+    } finally {
+      await browser.close();
+    }
   });
 
   it("is read-only: the board's actions answer 405", async () => {
