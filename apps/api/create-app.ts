@@ -7,6 +7,7 @@ import { ApiModule, ApiModuleOptions } from './api.module';
 import { mountApiDocs } from './api-docs';
 import { mountConsole } from './console';
 import { installObservability } from './observability';
+import { mountQueueDashboard } from './queue-dashboard';
 
 export const BODY_LIMIT = '1mb';
 
@@ -28,6 +29,7 @@ export async function createApp(options: ApiModuleOptions & { logger?: LogLevel[
   });
   mountApiDocs(app);
   mountConsole(app);
+  mountQueueDashboard(app);
   app.useGlobalPipes(strictValidationPipe());
   app.useGlobalInterceptors(new KnownQueryParamsInterceptor());
   app.useGlobalFilters(new ProblemDetailsFilter());

@@ -29,7 +29,16 @@ export class JwtAuthGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const http = context.switchToHttp();
     const req = http.getRequest<Request & { user?: Principal }>();
-    req.user = await new Promise<Principal>((resolve, reject) => {
+    req.user = await this.authenticate(req, http.getResponse<Response>());
+    return true;
+  }
+
+  /**
+   * The principal of a request's bearer token, or the error to answer (a DomainError 401, or
+   * what reading the token record threw). Also used outside Nest's routing (TokenVerifier).
+   */
+  authenticate(req: Request, res: Response): Promise<Principal> {
+    return new Promise<Principal>((resolve, reject) => {
       const authenticate = this.strategy.getPassportInstance().authenticate(JWT_STRATEGY, { session: false }, (err: unknown, principal: Principal | false, info: unknown) => {
         try {
           resolve(this.handleRequest(err, principal, info));
@@ -38,9 +47,8 @@ export class JwtAuthGuard implements CanActivate {
         }
       });
       // passport calls next() only for a strategy that passes, which passport-jwt never does.
-      authenticate(req, http.getResponse<Response>(), (err?: unknown) => reject(err ?? unauthorized()));
+      authenticate(req, res, (err?: unknown) => reject(err ?? unauthorized()));
     });
-    return true;
   }
 
   private handleRequest(err: unknown, principal: Principal | false, info: unknown): Principal {

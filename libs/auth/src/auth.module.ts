@@ -10,6 +10,7 @@ import { RateLimitGuard } from './rate-limit/rate-limit.guard';
 import { TaskCallbackGuard } from './task-callback.guard';
 import { CallbackTokens } from './task-callback-tokens';
 import { TokenService } from './token.service';
+import { TokenVerifier } from './token-verifier';
 
 /** Token records and task callback tokens: what workers and the CLI need (no passport). */
 @Module({
@@ -27,7 +28,7 @@ export class AuthCoreModule {}
  */
 @Module({
   imports: [AuthCoreModule, MetricsModule],
-  providers: [JwtStrategy, JwtAuthGuard, AccessGuard, TaskCallbackGuard, RateLimitGuard],
-  exports: [AuthCoreModule, MetricsModule, JwtStrategy, JwtAuthGuard, AccessGuard, TaskCallbackGuard, RateLimitGuard],
+  providers: [JwtStrategy, JwtAuthGuard, AccessGuard, TaskCallbackGuard, RateLimitGuard, TokenVerifier],
+  exports: [AuthCoreModule, MetricsModule, JwtStrategy, JwtAuthGuard, AccessGuard, TaskCallbackGuard, RateLimitGuard, TokenVerifier],
 })
 export class AuthModule {}

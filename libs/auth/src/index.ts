@@ -5,6 +5,7 @@ export * from './auth-http.module';
 export * from './decorators';
 export * from './principal';
 export * from './token.service';
+export * from './token-verifier';
 export * from './task-callback-tokens';
 export * from './openapi/token.schemas';
 export * from './rate-limit';

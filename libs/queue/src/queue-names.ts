@@ -4,6 +4,8 @@ export const AGENT_TASKS_QUEUE = 'agent-tasks';
 export const CHANNEL_POSTS_QUEUE = 'channel-posts';
 /** Delivers one observer webhook attempt; Bull job id = `<delivery_id>:<attempt>`. */
 export const WEBHOOK_DELIVERIES_QUEUE = 'webhook-deliveries';
+/** Every Bull queue of the service (QueueModule registers them; the queue dashboard shows them). */
+export const BULL_QUEUES = [AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE] as const;
 
 export interface AgentTaskPayload {
   org_id: string;

@@ -2,7 +2,7 @@ import { BullModule } from '@nestjs/bull';
 import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '@app/common';
 import { MetricsModule } from '@app/common/metrics';
-import { AGENT_TASKS_QUEUE, CHANNEL_POSTS_QUEUE, WEBHOOK_DELIVERIES_QUEUE } from './queue-names';
+import { BULL_QUEUES } from './queue-names';
 import { ChannelPostQueue, WebhookDeliveryQueue } from './delivery-queues';
 import { bullPrefix, createBullClient, RECONNECT_MAX_MS } from './redis-connection';
 import { RedisEpoch } from './redis-epoch';
@@ -34,7 +34,7 @@ import { QueueDepthMetrics } from './queue-depth.metrics';
         },
       }),
     }),
-    BullModule.registerQueue({ name: AGENT_TASKS_QUEUE }, { name: CHANNEL_POSTS_QUEUE }, { name: WEBHOOK_DELIVERIES_QUEUE }),
+    BullModule.registerQueue(...BULL_QUEUES.map((name) => ({ name }))),
     MetricsModule,
   ],
   providers: [QueueDepthMetrics, BullConnections, RedisEpoch, TaskQueue, Broadcasts, JobAbortBus, EventsPing, ChannelPostQueue, WebhookDeliveryQueue],
