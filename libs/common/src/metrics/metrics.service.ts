@@ -144,7 +144,7 @@ export class MetricsService implements OnModuleDestroy {
 
   /** A request served unchecked: Redis could not count it (the limiter fails open). */
   rateLimitFailOpen(): void {
-    if (this.enabled) this.series.rateLimitFailOpen.inc();
+    if (this.enabled) this.series.rateLimitFailOpen.inc({ store: 'redis' });
   }
 
   onModuleDestroy(): void {
