@@ -1,4 +1,5 @@
 import type { Response, Test } from 'supertest';
+import { CallbackTokens } from '../../libs/auth/src';
 import { echoTenant } from '../support/jobs';
 import { expectProblem, fieldsOf } from '../support/problem';
 import { bearer, inAnHour, startTestApp, TestApp } from '../support/test-app';
@@ -35,6 +36,9 @@ describe('query parameters', () => {
     for (const e of res.body.errors) expect(e.message).toMatch(/is not a query parameter of this route/);
   };
 
+  const callbackFor = (jobId: string, taskId: string) =>
+    bearer(t.app.get(CallbackTokens).issue(taskId, jobId, org, new Date(Date.now() + 60_000)));
+
   beforeAll(async () => {
     t = await startTestApp({ withWorker: false });
     ({ org, auth: admin } = await echoTenant(t, 'query', { SERVICES: 'ADMIN' }));
@@ -56,7 +60,9 @@ describe('query parameters', () => {
       // Any id: the unknown parameter must be refused before the record is looked up.
       const path = route.path.replace(/:(\w+)/g, (_, name: string) => `no_such_${name}`);
       const http = t.http() as unknown as Record<string, (url: string) => Test>;
-      const req = http[route.method](`${path}?bogus_param=1`).set(admin);
+      // The task result route takes its task's callback token (checked by a guard, like every token).
+      const auth = route.path.endsWith('/tasks/:task_id/result') ? callbackFor('no_such_id', 'no_such_task_id') : admin;
+      const req = http[route.method](`${path}?bogus_param=1`).set(auth);
       // An empty body: the query is checked before the body is.
       const res = ['post', 'put', 'patch', 'delete'].includes(route.method) ? await req.send({}) : await req;
       const named = res.status === 400 && res.body.code === 'VALIDATION_ERROR'
@@ -100,8 +106,8 @@ describe('query parameters', () => {
   it('the unauthenticated routes refuse unknown parameters too', async () => {
     expect((await t.http().get('/health')).status).toBe(200);
     expectUnknown(await t.http().get('/health?verbose=1'), 'verbose');
-    // The task result route checks its callback token in the handler: the query is refused first.
-    expectUnknown(await t.http().post('/services/agent-jobs/job_x/tasks/task_x/result?x=1').send({ status: 'completed' }), 'x');
+    // The task result route, with its callback token: the query is refused before the task is looked up.
+    expectUnknown(await t.http().post('/services/agent-jobs/job_x/tasks/task_x/result?x=1').set(callbackFor('job_x', 'task_x')).send({ status: 'completed' }), 'x');
   });
 
   it('every list shares one pagination: limit 1-100 (default 20), offset 0-1000000', async () => {
