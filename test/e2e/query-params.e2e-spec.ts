@@ -1,8 +1,8 @@
 import type { Response, Test } from 'supertest';
+import { CallbackTokens } from '../../libs/auth/src';
 import { echoTenant } from '../support/jobs';
 import { expectProblem, fieldsOf } from '../support/problem';
 import { bearer, inAnHour, startTestApp, TestApp } from '../support/test-app';
-import { CallbackTokens } from '../../libs/auth/src/task-callback-tokens';
 
 interface Route {
   method: string;

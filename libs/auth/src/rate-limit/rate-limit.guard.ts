@@ -53,7 +53,7 @@ export class RateLimitGuard extends ThrottlerGuard {
       allowed = await super.handleRequest({ ...props, limit: policy.quota, ttl, blockDuration: ttl });
     } catch (err) {
       if (err instanceof DomainError) throw err;
-      this.failedOpen(err, principal.task ? 'task' : 'api');
+      this.failedOpen(err);
       return true;
     }
     this.setResponseHeader(this.response(props.context), 'RateLimit-Policy', policyHeader(policy));
@@ -87,8 +87,8 @@ export class RateLimitGuard extends ThrottlerGuard {
     return rateLimitPolicy(perMinute, this.config.RATE_LIMIT_BURST);
   }
 
-  private failedOpen(err: unknown, token: 'api' | 'task'): void {
-    this.metrics.rateLimitFailOpen(token);
+  private failedOpen(err: unknown): void {
+    this.metrics.rateLimitFailOpen();
     const now = Date.now();
     if (now - this.lastWarning < WARN_EVERY_MS) return;
     this.lastWarning = now;

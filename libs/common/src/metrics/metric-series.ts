@@ -53,8 +53,8 @@ export function defineSeries(registry: Registry, collectQueueDepths: (gauge: Gau
       labelNames: ['job_type', 'kind'], registers,
     }),
     rateLimitFailOpen: new Counter({
-      name: n('rate_limit_fail_open_total'), help: 'Requests served without a rate-limit check because Redis did not answer it (fail open), by the kind of token (api, task)',
-      labelNames: ['token'], registers,
+      name: n('rate_limit_fail_open_total'), help: 'Requests served without a rate-limit check because Redis did not answer it (fail open)',
+      labelNames: ['store'], registers,
     }),
     queueJobs: new Gauge({
       name: n('queue_jobs'), help: 'Bull jobs per queue and state, read from Redis at scrape time (absent while Redis cannot be reached)',

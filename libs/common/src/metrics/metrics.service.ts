@@ -143,8 +143,8 @@ export class MetricsService implements OnModuleDestroy {
   }
 
   /** A request served unchecked: Redis could not count it (the limiter fails open). */
-  rateLimitFailOpen(token: 'api' | 'task'): void {
-    if (this.enabled) this.series.rateLimitFailOpen.inc({ token });
+  rateLimitFailOpen(): void {
+    if (this.enabled) this.series.rateLimitFailOpen.inc({ store: 'redis' });
   }
 
   onModuleDestroy(): void {
