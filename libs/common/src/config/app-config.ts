@@ -227,6 +227,10 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(1) @Max(MAX_RATE_PER_MINUTE)
   RATE_LIMIT_CALLBACK_PER_MINUTE = 120;
 
+  /** true: the Bull Board queue dashboard (read-only) at /admin/queues, for an ADMIN token as the HTTP basic-auth password. */
+  @Transform(toBool) @IsBoolean()
+  BULL_BOARD = false;
+
   get publicUrl(): string {
     return (this.PUBLIC_URL ?? `http://127.0.0.1:${this.PORT}`).replace(/\/$/, '');
   }
