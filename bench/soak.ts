@@ -78,6 +78,8 @@ export async function soak(opts: BenchOptions): Promise<void> {
       rows.push({ p50: s.p50, p99: s.p99, rss, keys });
       note(`${String(minute).padStart(3)}  ${String(r.latencies.length).padStart(8)}  ${String(non201).padStart(7)}  ${s.p50.toFixed(2).padStart(7)}  ${s.p99.toFixed(2).padStart(7)} | `
         + `${(rss / MiB).toFixed(0).padStart(8)} | ${String(keys).padStart(10)} | ${String(created).padStart(8)}  ${String(unfinished).padStart(10)}  ${String(events).padStart(8)} | ${periodic.join(', ')}`);
+      // What the non-201s were: answers by status, and requests that got no answer (socket errors).
+      if (non201) note(`      non-201: statuses ${JSON.stringify(Object.fromEntries([...r.statuses].filter(([code]) => code !== 201)))}, no answer ${r.errors}`);
     }
     const first = rows[0];
     const last = rows[rows.length - 1];
