@@ -8,36 +8,14 @@
  * concurrency, never one per post). Little's law says posts/s <= concurrency / latency until
  * CPU is the limit; the default of DELIVERY_CONCURRENCY comes from these figures.
  */
-import http from 'node:http';
-import type net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import {
   BenchOptions, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken, jobBody, keepAliveAgent,
-  ORG, pool, queuePrefix, Service, serviceEnv, sharedSink, startService, stopAll, throwawayDatabase, until, withPg,
+  ORG, pool, queuePrefix, Service, serviceEnv, sharedSink, startService, startSink, stopAll, throwawayDatabase, until, withPg,
 } from './harness';
 import { heading, ms, note, record } from './stats';
 
 const DB = throwawayDatabase('delivery');
-
-/** A Slack stand-in that answers chat.postMessage after `latencyMs`, counting the TCP connections it accepted. */
-async function slowSlack(latencyMs: number): Promise<{ url: string; sockets: () => number; close: () => Promise<void> }> {
-  let sockets = 0;
-  const server = http.createServer((req, res) => {
-    req.resume();
-    req.on('end', () => setTimeout(() => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end(`{"ok":true,"channel":"C0BENCH01","ts":"${(Date.now() / 1000).toFixed(6)}"}`);
-    }, latencyMs));
-  });
-  server.on('connection', () => sockets++);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    sockets: () => sockets,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
-  };
-}
 
 export async function deliveryConcurrency(opts: BenchOptions): Promise<void> {
   const latencyMs = flagInt(opts, 'latency-ms', 150);
@@ -48,7 +26,7 @@ export async function deliveryConcurrency(opts: BenchOptions): Promise<void> {
   note(`ceiling by Little's law: concurrency / ${latencyMs} ms = ${levels.map((c) => `${c}: ${Math.round(c / (latencyMs / 1000))}/s`).join(', ')}`);
   note('concurrency   posts/s   lag p50 ms   lag p99 ms   sockets');
   for (const concurrency of levels) {
-    const slack = await slowSlack(latencyMs);
+    const slack = await startSink({ latencyMs });
     const port = await freePort();
     const env = serviceEnv(DB, queuePrefix(`delivery-${concurrency}`), port, {
       SLACK_API_URL: `${slack.url}/api/`, DELIVERY_CONCURRENCY: String(concurrency),

@@ -220,24 +220,31 @@ export async function freePort(): Promise<number> {
 export interface Sink {
   url: string;
   hits: () => number;
+  /** TCP connections accepted (keep-alive reuse shows as far fewer than hits). */
+  sockets: () => number;
   close: () => Promise<void>;
 }
 
-export async function startSink(): Promise<Sink> {
+/** `latencyMs`: each answer waits that long, as a remote Slack would (the delivery scenario). */
+export async function startSink(opts: { latencyMs?: number } = {}): Promise<Sink> {
   let hits = 0;
+  let sockets = 0;
+  const answer = (res: http.ServerResponse) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"ok":true,"channel":"C0BENCH01","ts":"1700000000.000100"}');
+  };
   const server = http.createServer((req, res) => {
     hits++;
     req.resume();
-    req.on('end', () => {
-      res.writeHead(200, { 'content-type': 'application/json' });
-      res.end('{"ok":true,"channel":"C0BENCH01","ts":"1700000000.000100"}');
-    });
+    req.on('end', () => (opts.latencyMs ? setTimeout(() => answer(res), opts.latencyMs) : answer(res)));
   });
+  server.on('connection', () => sockets++);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as net.AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
     hits: () => hits,
+    sockets: () => sockets,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
 }

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from './create-index-concurrently';
 
 /**
  * The org's events in id order, for the org live stream's replay (`org_id = $1 AND id > $2
@@ -11,11 +12,7 @@ export class JobEventsOrgIndex1764700000000 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    const [left] = await q.query(
-      `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = 'job_events_org_idx' AND NOT i.indisvalid`,
-    );
-    if (left) await q.query(`DROP INDEX CONCURRENTLY job_events_org_idx`);
-    await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS job_events_org_idx ON job_events (org_id, id)`);
+    await createIndexConcurrently(q, 'job_events_org_idx', 'job_events (org_id, id)');
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createIndexConcurrently } from './create-index-concurrently';
 
 /**
  * Retention's walks and cascades, each on an index:
@@ -19,13 +20,7 @@ export class RetentionIndexes1765000000000 implements MigrationInterface {
       ['idempotency_keys_expires_idx', `idempotency_keys (expires_at)`],
       ['idempotency_keys_job_idx', `idempotency_keys (job_id)`],
     ];
-    for (const [name, on] of indexes) {
-      const [left] = await q.query(
-        `SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid WHERE c.relname = $1 AND NOT i.indisvalid`, [name],
-      );
-      if (left) await q.query(`DROP INDEX CONCURRENTLY ${name}`);
-      await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${name} ON ${on}`);
-    }
+    for (const [name, on] of indexes) await createIndexConcurrently(q, name, on);
   }
 
   async down(q: QueryRunner): Promise<void> {
