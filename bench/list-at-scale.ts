@@ -13,7 +13,8 @@ import {
 import { printProbe } from './profile-summary';
 import { heading, ms, note, printLatency, record, summarize } from './stats';
 
-const DB = 'agent_jobs_bench';
+/** --db picks another database (helpers share this machine: one seeded size per name). */
+let DB = 'agent_jobs_bench';
 const BATCH = 100_000;
 
 const CROCKFORD = '0123456789abcdefghjkmnpqrstvwxyz';
@@ -123,6 +124,7 @@ interface Walk {
 
 export async function listAtScale(opts: BenchOptions): Promise<void> {
   const total = flagInt(opts, 'rows', 1_000_000);
+  if (opts.flags.db) DB = opts.flags.db;
   const pages = flagInt(opts, 'pages', 200);
   const limit = flagInt(opts, 'limit', 50);
   heading(`3. listing at scale: ${total.toLocaleString('en-US')} jobs in one org, ${pages} cursor pages of ${limit}, one request at a time`);
