@@ -15,6 +15,7 @@ import { JobTypeApiKey1764800000000 } from './1764800000000-JobTypeApiKey';
 import { TasksPendingOrderIndex1764930000000 } from './1764930000000-TasksPendingOrderIndex';
 import { TokenRateLimit1764910000000 } from './1764910000000-TokenRateLimit';
 import { DropTasksLeaseIndex1764900000000 } from './1764900000000-DropTasksLeaseIndex';
+import { JobCounts1764940000000 } from './1764940000000-JobCounts';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -35,4 +36,5 @@ export const MIGRATIONS = [
   DropTasksLeaseIndex1764900000000,
   TokenRateLimit1764910000000,
   TasksPendingOrderIndex1764930000000,
+  JobCounts1764940000000,
 ];
