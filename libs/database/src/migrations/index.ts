@@ -16,6 +16,7 @@ import { TasksPendingOrderIndex1764930000000 } from './1764930000000-TasksPendin
 import { TokenRateLimit1764910000000 } from './1764910000000-TokenRateLimit';
 import { DropTasksLeaseIndex1764900000000 } from './1764900000000-DropTasksLeaseIndex';
 import { JobCounts1764940000000 } from './1764940000000-JobCounts';
+import { JobsTypeChannelIndex1764950000000 } from './1764950000000-JobsTypeChannelIndex';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -37,4 +38,5 @@ export const MIGRATIONS = [
   TokenRateLimit1764910000000,
   TasksPendingOrderIndex1764930000000,
   JobCounts1764940000000,
+  JobsTypeChannelIndex1764950000000,
 ];
