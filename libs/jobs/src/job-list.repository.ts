@@ -77,10 +77,32 @@ export class JobListRepository {
          ORDER BY p.${field} ${direction}, p.id ${direction}`,
         params,
       ),
-      cursor
-        ? cursor.t
-        : this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams).then((r) => Number(r[0].n)),
+      cursor ? cursor.t : this.total(orgId, q, statuses, filterSql, filterParams),
     ]);
     return { rows, total };
+  }
+
+  /**
+   * The filter's total for a first page. Filters on status / job_type_id / channel_code only:
+   * exact, summed from the `job_counts` rows of the org (kept in the same transactions as the
+   * jobs, migration JobCounts). Any time-range filter: count(*) over the matching jobs.
+   */
+  private async total(orgId: string, q: ListJobsQueryDto, statuses: string[] | undefined, filterSql: string, filterParams: unknown[]): Promise<number> {
+    const timeFiltered = [q.scheduled_at, q.scheduled_at_gte, q.scheduled_at_lte, q.created_at_gte, q.created_at_lte].some((v) => v !== undefined);
+    // '' would match the counters of jobs without a channel (NULL, counted as ''), never a job.
+    if (timeFiltered || q.channel_code === '') {
+      return Number((await this.db.query(`SELECT count(*) AS n FROM jobs WHERE ${filterSql}`, filterParams))[0].n);
+    }
+    const where = ['org_id = $1'];
+    const params: unknown[] = [orgId];
+    const add = (sql: string, value: unknown) => {
+      params.push(value);
+      where.push(sql.replace('?', `$${params.length}`));
+    };
+    if (statuses) add('status = ANY(?)', statuses);
+    if (q.job_type_id !== undefined) add('job_type_id = ?', q.job_type_id);
+    if (q.channel_code !== undefined) add('channel_code = ?', q.channel_code);
+    const sql = `SELECT coalesce(sum(n), 0) AS n FROM job_counts WHERE ${where.join(' AND ')}`;
+    return Number((await preparedQuery<{ n: string }>(this.db, sql, params))[0].n);
   }
 }

@@ -17,6 +17,8 @@ import { TokenRateLimit1764910000000 } from './1764910000000-TokenRateLimit';
 import { DropTasksLeaseIndex1764900000000 } from './1764900000000-DropTasksLeaseIndex';
 import { BatchIdempotency1764940000000 } from './1764940000000-BatchIdempotency';
 import { RetentionIndexes1765000000000 } from './1765000000000-RetentionIndexes';
+import { JobCounts1765010000000 } from './1765010000000-JobCounts';
+import { JobsTypeChannelIndex1765020000000 } from './1765020000000-JobsTypeChannelIndex';
 
 /** Every migration, in order (one per line, so branches merge). A new schema change adds its class here. */
 export const MIGRATIONS = [
@@ -39,4 +41,6 @@ export const MIGRATIONS = [
   TasksPendingOrderIndex1764930000000,
   BatchIdempotency1764940000000,
   RetentionIndexes1765000000000,
+  JobCounts1765010000000,
+  JobsTypeChannelIndex1765020000000,
 ];
