@@ -6,3 +6,4 @@ export * from './prepared-query';
 export * from './statement-batcher';
 export * from './org-lookup';
 export * from './ordered-walk';
+export * from './retry-deadlock';

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { orderedWalk } from '@app/database';
+import { orderedWalk, retryOnDeadlock } from '@app/database';
 import { MetricsService } from '@app/common/metrics';
 import { EventsPing } from '@app/queue';
 import type { JobStatus } from './job-status';
@@ -103,10 +103,10 @@ export class JobTransitionsRepository {
   async cancel(jobId: string, orgId: string, reason: string | null, actor: string) {
     // The job is locked first, in its own statement: the tree is then read after every subjob insert
     // holding that lock (FOR KEY SHARE, jobs-create.service.ts) has committed.
-    const rows = await this.db.transaction(async (em) => {
+    const rows = await retryOnDeadlock(() => this.db.transaction(async (em) => {
       await em.query(`SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE`, [jobId]);
       return em.query(CANCEL_SQL, [jobId, orgId, reason, actor]);
-    });
+    }));
     this.events.written();
     if (!rows.length) return { found: false as const };
     const r = rows[0];
@@ -126,7 +126,7 @@ export class JobTransitionsRepository {
    * reconciler's scan); the job a worker's own deadline timer names otherwise (worker-internal).
    */
   async timeoutJobs(jobId: string | null, limit = 200): Promise<string[]> {
-    const rows = jobId === null ? await orderedWalk(this.db, TIMEOUT_DUE_SQL, [limit]) : await this.db.query(TIMEOUT_ONE_SQL, [jobId]);
+    const rows = await retryOnDeadlock(() => (jobId === null ? orderedWalk(this.db, TIMEOUT_DUE_SQL, [limit]) : this.db.query(TIMEOUT_ONE_SQL, [jobId])));
     if (rows.length) this.events.written();
     for (const r of rows as Array<{ job_type_id: string }>) this.metrics.jobFinished('FAILED', r.job_type_id);
     return rows.map((r: { id: string }) => r.id);

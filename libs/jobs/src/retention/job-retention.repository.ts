@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { orderedWalk } from '@app/database';
+import { orderedWalk, retryOnDeadlock } from '@app/database';
 import type { JobStatus } from '../job-status';
 import { addJobFilters, JobFilters } from '../job-filters.sql';
 import { DELETE_EXPIRED_KEYS_SQL, DELETE_EXPIRED_TREES_SQL, deleteOrgTreesSql } from './retention.sql';
@@ -38,7 +38,7 @@ export class JobRetentionRepository {
 
   /** Across orgs on purpose (the worker's retention): trees whose root finished more than `days` days ago. */
   async deleteExpiredTreesAllOrgs(days: number, after: WalkKey, limit: number): Promise<TreeBatch> {
-    return batchOf(await orderedWalk<BatchRow>(this.db, DELETE_EXPIRED_TREES_SQL, [days, after.key, after.id, limit]));
+    return batchOf(await retryOnDeadlock(() => orderedWalk<BatchRow>(this.db, DELETE_EXPIRED_TREES_SQL, [days, after.key, after.id, limit])));
   }
 
   /** The org's trees whose root has `status` and matches the list filters. */
@@ -46,7 +46,7 @@ export class JobRetentionRepository {
     const params: unknown[] = [orgId, status, after.key, after.id, limit];
     const where: string[] = [];
     addJobFilters(filters, where, params);
-    return batchOf(await orderedWalk<BatchRow>(this.db, deleteOrgTreesSql(where), params));
+    return batchOf(await retryOnDeadlock(() => orderedWalk<BatchRow>(this.db, deleteOrgTreesSql(where), params)));
   }
 
   /** Across orgs on purpose: expired idempotency keys (an expired key is taken over anyway). */
