@@ -1,8 +1,8 @@
 /**
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
- *   npm run bench                          # the default scenarios (all but soak)
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | streams | turns | middleware | retention | soak (comma-separated works)
+ *   npm run bench                          # the default scenarios (all but soak and delivery)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | streams | turns | middleware | retention | delivery | soak (comma-separated works)
  *   npm run bench -- --only baseline --n 8000   # raw Bull, pg-boss 10, the service side by side; writes docs/benchmarks-throughput.png
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
