@@ -11,11 +11,18 @@ export interface ChannelPostWakeup {
   wakeup?: string;
 }
 
+/** Runs a post in this process when it can (the worker's channel delivery registers one). */
+export interface LocalPostRunner {
+  /** False when it cannot take the post now (busy, shutting down): it goes to Bull then. */
+  tryRun(post: ChannelPostPayload, wakeupId: string): boolean;
+}
+
 /** Thin producers for the delivery queues. Failures are logged: the reconcilers re-enqueue from Postgres. */
 @Injectable()
 export class ChannelPostQueue {
   private readonly logger = new Logger(ChannelPostQueue.name);
   private readonly presence: BullPresence;
+  private local: LocalPostRunner | null = null;
 
   constructor(@InjectQueue(CHANNEL_POSTS_QUEUE) readonly queue: Queue<ChannelPostPayload>, epoch: RedisEpoch) {
     this.presence = new BullPresence(queue);
@@ -30,6 +37,21 @@ export class ChannelPostQueue {
    */
   static jobId(taskId: string, wakeup?: string): string {
     return wakeup === undefined ? `post:${taskId}` : `post:${taskId}:${wakeup}`;
+  }
+
+  /** Set by the process that delivers posts; the API alone has none. */
+  useLocalRunner(runner: LocalPostRunner | null): void {
+    this.local = runner;
+  }
+
+  /**
+   * A post's first run, as its task finished: in this process when it delivers posts and has
+   * room, else through Bull. Either way under the first run's id, so the reconciler's check
+   * (post-wakeups.ts) and a duplicate run agree on it.
+   */
+  async first(post: ChannelPostPayload): Promise<boolean> {
+    if (this.local?.tryRun(post, ChannelPostQueue.jobId(post.task_id))) return true;
+    return this.enqueue(post);
   }
 
   /** Idempotent per id: Bull ignores an add whose job id exists. */

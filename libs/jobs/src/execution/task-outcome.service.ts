@@ -89,7 +89,7 @@ export class TaskOutcomeService {
     const { applied: done, posted } = await this.transitions.finishTask(f);
     if (!done) return 'ignored';
     if (f.jobStatus) this.metrics.jobFinished(f.jobStatus, target.job.job_type_id);
-    if (posted) await this.posts.enqueue({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.taskId });
+    if (posted) await this.posts.first({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.taskId });
     if (f.next) await this.queue.enqueue({ org_id: target.job.org_id, job_id: f.jobId, task_id: f.next.id, run_at: f.next.run_at });
     return applied;
   }
