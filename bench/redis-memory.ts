@@ -72,6 +72,8 @@ async function batchCreate(shape: Shape, count: number, size: number, inFlight: 
 }
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
+const names = (u: PrefixUsage) => [...u.shapes].map(([k, v]) => (v > 1 ? `${k} x${v}` : k)).join(', ');
 
 export async function redisMemory(opts: BenchOptions): Promise<void> {
   const n = flagInt(opts, 'n', 100_000);
@@ -86,7 +88,8 @@ export async function redisMemory(opts: BenchOptions): Promise<void> {
     await waitAllFinished(shape, 60_000);
     await sleep(settle * 1000);
     const before = await usage(shape.prefix);
-    note(`before: ${before.keys} keys, ${before.entries} entries, ${mb(before.bytes)} under the prefix; used_memory ${mb(before.usedMemory)} (whole server)`);
+    note(`before: ${before.keys} keys, ${before.entries} entries, ${kb(before.bytes)} under the prefix; used_memory ${mb(before.usedMemory)} (whole server)`);
+    note(`  keys: ${names(before)}`);
 
     const t0 = Date.now();
     const created = await batchCreate(shape, n, size, inFlight);
@@ -97,7 +100,7 @@ export async function redisMemory(opts: BenchOptions): Promise<void> {
     // it; the wait covers a delivery job's last step and lock keys that expire rather than being deleted.
     await sleep(settle * 1000);
     const after = await usage(shape.prefix);
-    note(`after ${settle} s: ${after.keys} keys, ${after.entries} entries, ${mb(after.bytes)} under the prefix; used_memory ${mb(after.usedMemory)} (whole server)`);
+    note(`after ${settle} s: ${after.keys} keys, ${after.entries} entries, ${kb(after.bytes)} under the prefix; used_memory ${mb(after.usedMemory)} (whole server)`);
     const grown = [...after.shapes].map(([k, v]) => [k, v - (before.shapes.get(k) ?? 0)] as const).filter(([, d]) => d > 0);
     if (grown.length) note(`keys that grew: ${grown.sort((a, b) => b[1] - a[1]).slice(0, 8).map(([k, d]) => `${k} +${d}`).join(', ')}`);
     const per1k = (d: number) => (1000 * d) / Math.max(1, created);

@@ -13,12 +13,14 @@ interface Row {
   target: string;
   /** The scenario that records it (for "not run (--only ...)"). */
   scenario: string;
+  /** Why that scenario may have run without a figure for the row. */
+  missing?: string;
 }
 
 const ROWS: Row[] = [
-  { row: 'single', measure: 'e2e jobs/s through single creates', target: '>= 0.6 x pg-boss send+work', scenario: 'baseline' },
-  { row: 'batch', measure: 'e2e jobs/s through batch creates (500 per request)', target: '>= 1.0 x pg-boss', scenario: 'baseline' },
-  { row: 'cpu', measure: 'CPU per completed job, all processes (API, worker, Postgres, Redis)', target: '<= 1.0 ms', scenario: 'baseline' },
+  { row: 'single', measure: 'e2e jobs/s through single creates', target: '>= 0.6 x pg-boss send+work', scenario: 'baseline', missing: '--systems without pgboss, or without single and split' },
+  { row: 'batch', measure: 'e2e jobs/s through batch creates (500 per request)', target: '>= 1.0 x pg-boss', scenario: 'baseline', missing: '--systems without pgboss or batch, or no batch route' },
+  { row: 'cpu', measure: 'CPU per completed job, all processes (API, worker, Postgres, Redis)', target: '<= 1.0 ms', scenario: 'baseline', missing: '--systems without a service system' },
   { row: 'create', measure: 'create p99 at 50 % of the sustained single-create rate', target: '<= 15 ms', scenario: 'pickup' },
   { row: 'pickup', measure: 'pickup p99 (201 -> RUNNING) at that rate', target: '<= 20 ms', scenario: 'pickup' },
   { row: 'list', measure: 'list p99, limit 50, every filter incl. job_type_id + channel_code, 1M jobs', target: '<= 10 ms', scenario: 'list' },
@@ -55,7 +57,7 @@ export function printTargets(ran: string[]): void {
     const mine = figures.filter((f) => f.row === r.row);
     let value: { text: string; verdict: string };
     if (mine.length) value = cell(mine);
-    else if (ran.includes(r.scenario)) value = { text: `not measured (${r.scenario} ran but recorded no figure for it: see its output)`, verdict: '' };
+    else if (ran.includes(r.scenario)) value = { text: `not measured (${r.scenario} ran without a figure for it${r.missing ? `: ${r.missing}` : ', see its output'})`, verdict: '' };
     else value = { text: `not run (--only ${r.scenario})`, verdict: '' };
     console.log(`   | ${r.measure.padEnd(width)} | ${r.target.padEnd(tw)} | ${value.text} | ${value.verdict} |`);
   }
