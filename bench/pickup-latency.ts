@@ -30,7 +30,7 @@ export interface Shape {
   token: string;
   agent: http.Agent;
   prefix: string;
-  sql: (text: string, params?: unknown[]) => Promise<any[]>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  sql: (text: string, params?: unknown[]) => Promise<any[]>; // rows as pg returns them
 }
 
 export const shapeLabel = (mode: Mode) => (mode === 'single' ? 'npm start' : 'api + worker');
