@@ -184,14 +184,16 @@ export async function listAtScale(opts: BenchOptions): Promise<void> {
       note(`first page (with meta.total), cold: ${ms(first.ms)}`);
       const f = summarize(firsts);
       printLatency('first pages (meta.total)', f);
-      record({ scenario: 'list', name: `${walk.label}: first page p99`, value: f.p99, unit: 'ms', target: walk.label.includes('counts') ? undefined : { op: '<=', value: 20 } });
+      // The time-range walk counts its total (no counter row answers it): not one of issue 12's first-page filters.
+      const counted = walk.label.includes('counts');
+      const scale = total === 1_000_000 ? undefined : `${total.toLocaleString('en-US')} jobs seeded, not 1M`;
+      record({ scenario: 'list', name: `${walk.label}: first page p99`, value: f.p99, unit: 'ms', target: counted ? undefined : { op: '<=', value: 20 }, row: counted ? undefined : 'first', note: scale });
       if (walk.firstOnly) continue;
       const s = summarize(latencies);
       printLatency('cursor pages', s);
-      if (walk.figure) {
-        record({ scenario: 'list', name: `${walk.label}: cursor page p50`, value: s.p50, unit: 'ms' });
-        record({ scenario: 'list', name: `${walk.label}: cursor page p99`, value: s.p99, unit: 'ms', target: { op: '<=', value: 10 } });
-      }
+      if (walk.figure) record({ scenario: 'list', name: `${walk.label}: cursor page p50`, value: s.p50, unit: 'ms' });
+      // Every walked filter: issue 12's list row ("every filter") takes the worst of them.
+      record({ scenario: 'list', name: `${walk.label}: cursor page p99`, value: s.p99, unit: 'ms', target: { op: '<=', value: 10 }, row: 'list', note: scale });
     }
     note(`API process: ${((1000 * (api.cpuSeconds() - cpu0)) / requests).toFixed(2)} ms CPU and ${(bytes / requests / 1024).toFixed(0)} KiB of JSON per request, over ${requests} requests`);
     if (opts.profile) {

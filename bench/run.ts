@@ -1,19 +1,24 @@
 /**
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
- *   npm run bench                          # the default scenarios (all but soak and delivery)
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | streams | turns | middleware | retention | delivery | soak (comma-separated works)
- *   npm run bench -- --only baseline --n 8000   # raw Bull, pg-boss 10, the service side by side; writes docs/benchmarks-throughput.png
+ *   npm run bench                          # the default scenarios (all but soak, delivery and redis-memory)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | pickup | streams | turns | middleware | retention | delivery | soak | redis-memory (comma-separated works)
+ *   npm run bench -- --only baseline --n 8000   # raw Bull, pg-boss 10, the service side by side; writes docs/benchmarks-throughput.png (all systems, or --chart <file>)
+ *   npm run bench -- --only pickup --seconds 10   # create + pickup latency at 50 % of the sustained rate, jobs running, both shapes
+ *   npm run bench -- --only redis-memory --n 100000   # Redis keys / memory left after N finished jobs (not part of a default run)
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
  *
  * Other flags: --rate 300 --seconds 10 (create), --jobs 200 --spread-ms 5000 (schedule),
  * --rows 1000000 --pages 200 --limit 50 (list; retention too, with --seconds 30 --batch 200), --worker-concurrency N --db-pool N
- * --ceiling-n 20000 --batch 500 --batch-concurrency 4 (e2e: also creates through the batch route, beside single creates), --bull-n --pgboss-n --pgboss-workers 4 --pgboss-batch 250 --chart docs/benchmarks-throughput.png (baseline), --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak), --keep (keep throwaway DBs),
+ * --ceiling-n 20000 --batch 500 --batch-concurrency 4 (e2e: also creates through the batch route, beside single creates), --systems bull,pgboss,single,split,batch --bull-n --pgboss-n --pgboss-workers 4 --pgboss-batch 250 --chart docs/benchmarks-throughput.png (baseline),
+ * --seconds 10 --sustained-n 3000 --concurrency 64 | --sustained N (pickup), --n 100000 --batch 500 --batch-concurrency 4 --settle-seconds 5 (redis-memory),
+ * --minutes 30 --rate 75 (soak), --mode single|split (schedule, e2e, soak, pickup, redis-memory), --keep (keep throwaway DBs),
  * --async-commit (e2e experiment: synchronous_commit = off on the bench database), --streams 1000
  * --stream-jobs 100 --lead-ms 20000 (streams),
  * --turn-rate 100 --turn-seconds 10 --sessions 40 (turns), --rate 300 --seconds 10 --rounds 3 --switches metrics,logs (middleware).
+ * Every run ends with issue 12's target table (bench/targets.ts) from the figures it recorded.
  * Environment: BENCH_PG_URL, BENCH_REDIS_URL (127.0.0.1 only), BENCH_VERBOSE=1 (service logs).
  */
 import os from 'node:os';
@@ -25,6 +30,8 @@ import { createLatency } from './create-latency';
 import { e2eThroughput } from './e2e-throughput';
 import { listAtScale } from './list-at-scale';
 import { middlewareCost } from './middleware-cost';
+import { pickupLatency } from './pickup-latency';
+import { redisMemory } from './redis-memory';
 import { retentionBench } from './retention';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
@@ -32,6 +39,7 @@ import { deliveryConcurrency } from './delivery-concurrency';
 import { streamFanout } from './stream-fanout';
 import { turnsBench } from './turns';
 import { heading, printLatency, printSummary, summarize } from './stats';
+import { printTargets } from './targets';
 
 interface Scenario {
   run: (o: BenchOptions) => Promise<void>;
@@ -47,6 +55,8 @@ const SCENARIOS: Record<string, Scenario> = {
   e2e: { run: e2eThroughput, limitMs: () => 20 * 60_000 },
   // Raw Bull, pg-boss 10 and the service (both shapes, batch once the route exists) side by side; writes the chart.
   baseline: { run: baseline, limitMs: () => 15 * 60_000 },
+  // Per shape: start, warm-up, a sustained-rate burst, then --seconds open loop at half that rate.
+  pickup: { run: pickupLatency, limitMs: (o) => (2 * (flagInt(o, 'seconds', 10) + 120) + 60) * 1000 },
   streams: { run: streamFanout, limitMs: () => 5 * 60_000 },
   turns: { run: turnsBench, limitMs: () => 3 * 60_000 },
   // Each run: API start (a few s) + 3 s warm-up + the window, twice per round.
@@ -56,6 +66,8 @@ const SCENARIOS: Record<string, Scenario> = {
   // DELIVERY_CONCURRENCY against a Slack that answers in --latency-ms: posts/s per worker.
   delivery: { run: deliveryConcurrency, limitMs: () => 15 * 60_000, optIn: true },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
+  // N jobs through batch creates, then what the queue prefix still holds; the limit allows for 100 jobs/s.
+  'redis-memory': { run: redisMemory, limitMs: (o) => (5 * 60 + flagInt(o, 'n', 100_000) / 100) * 1000, optIn: true },
 };
 
 function parse(argv: string[]): { only: string[]; opts: BenchOptions } {
@@ -112,6 +124,7 @@ async function main(): Promise<void> {
   if (sink.hits()) console.log(`\n   (the local outbound sink answered ${sink.hits()} calls from the services)`);
   await closeSink();
   printSummary();
+  printTargets(only);
 }
 
 for (const sig of ['SIGINT', 'SIGTERM'] as const) {

@@ -49,14 +49,20 @@ export function printLatency(label: string, s: Summary): void {
   console.log(`   ${latencyLine(label, s)}`);
 }
 
+/** The rows of issue 12's target table (bench/targets.ts prints it from the figures tagged so). */
+export type TargetRow = 'single' | 'batch' | 'cpu' | 'create' | 'pickup' | 'list' | 'first' | 'redis';
+
 /** A headline figure against its target, collected for the final summary table. */
 export interface Figure {
   scenario: string;
   name: string;
   value: number;
-  unit: 'ms' | 'jobs/s' | 'rows/s' | 'ops/s' | 'KB' | '%';
+  /** 'x': a ratio (service / pg-boss); 'per1k': a count per 1,000 jobs (Redis keys left). */
+  unit: 'ms' | 'jobs/s' | 'rows/s' | 'ops/s' | 'KB' | '%' | 'x' | 'per1k';
   target?: { op: '<=' | '>='; value: number };
   note?: string;
+  /** The issue 12 target row this figure speaks for (the row shows the worst of its figures). */
+  row?: TargetRow;
 }
 
 const figures: Figure[] = [];
@@ -65,14 +71,19 @@ export function record(f: Figure): void {
   figures.push(f);
 }
 
+/** Every figure recorded so far in this invocation. */
+export const recorded = (): readonly Figure[] => figures;
+
 export function verdict(f: Figure): string {
   if (!f.target || !Number.isFinite(f.value)) return '';
   const ok = f.target.op === '<=' ? f.value <= f.target.value : f.value >= f.target.value;
   return ok ? 'met' : 'MISSED';
 }
 
-const fmt = (v: number, unit: Figure['unit']) => {
+export const fmt = (v: number, unit: Figure['unit']) => {
   if (unit === 'ms') return ms(v);
+  if (unit === 'x') return Number.isFinite(v) ? `${v.toFixed(2)} x` : 'n/a';
+  if (unit === 'per1k') return Number.isFinite(v) ? `${v.toFixed(2)} per 1k jobs` : 'n/a';
   if (unit === 'KB') return Number.isFinite(v) ? `${v.toFixed(1)} KB` : 'n/a';
   if (unit === '%') return Number.isFinite(v) ? `${v.toFixed(1)} %` : 'n/a';
   return rate(v, ` ${unit}`);
