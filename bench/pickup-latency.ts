@@ -15,9 +15,10 @@ import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
   apiProcessesEnv, BenchOptions, cleanRedis, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken,
-  jobBody, keepAliveAgent, ORG, pool, queuePrefix, Service, serviceEnv, sleep, startService, stopAll, throwawayDatabase, until, withPg,
+  jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, Service, serviceEnv, sleep, startService, stopAll, throwawayDatabase, until, withPg,
 } from './harness';
 import { paced } from './create-latency';
+import { printProbe } from './profile-summary';
 import type { Mode } from './e2e-throughput';
 import { heading, note, printLatency, rate, record, summarize } from './stats';
 
@@ -128,7 +129,12 @@ async function runShape(opts: BenchOptions, mode: Mode, seconds: number): Promis
       if (r.status === 201) answered.set(JSON.parse(r.body).data.job_id, at);
       return r;
     };
+    if (opts.profile) shape.services.forEach((s) => s.probe());
     const w = await paced(perSecond, seconds, fire);
+    if (opts.profile) {
+      shape.services.forEach((s) => s.probe());
+      for (const s of shape.services) printProbe(s.label, await readProbe(s), w.latencies.length, 'create');
+    }
     const finished = await waitAllFinished(shape, 60_000);
     note(`sent ${w.latencies.length + w.errors} in ${(w.elapsedMs / 1000).toFixed(1)} s; statuses ${JSON.stringify(Object.fromEntries(w.statuses))}; errors ${w.errors}; `
       + `jobs ${JSON.stringify(finished.byStatus)}${finished.open ? `, ${finished.open} STILL OPEN after 60 s` : ''}`);
