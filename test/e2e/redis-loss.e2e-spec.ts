@@ -58,8 +58,9 @@ describe('Redis loss', () => {
       createJob(auth, org, jt.id, { scheduled_at: new Date(at).toISOString(), params: { i } })));
     expect(jobs.every((j) => j.job_status === 'SCHEDULED')).toBe(true);
     // Bull holds every task before the loss (delayed, or already promoted if creating took long).
+    // A create answers before its Bull add has landed (it is not awaited), so wait for the adds.
     const bullKeys = jobs.map((j) => `${t.env.QUEUE_PREFIX}:agent-tasks:${j.tasks[0].task_id}`);
-    expect(await probe.exists(...bullKeys)).toBe(jobs.length);
+    await eventually(async () => (await probe.exists(...bullKeys)) === jobs.length, 1000, 20);
     const runId = (await probe.info('server')).match(/run_id:(\w+)/)![1];
 
     await sleep(killAt - Date.now());
