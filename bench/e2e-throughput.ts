@@ -13,8 +13,8 @@ import { performance } from 'node:perf_hooks';
 import Bull from 'bull';
 import {
   apiProcessesEnv, BenchOptions, cleanRedis, throwawayDatabase, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort,
-  httpRequest, issueToken, jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, REDIS_URL, Service, serviceEnv,
-  sleep, startService, stopAll, until, withPg,
+  httpRequest, issueToken, jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, REDIS_URL, Service,
+  sizedServiceEnv, sleep, startService, stopAll, until, withPg,
 } from './harness';
 import { databaseWal, formatWrites, holdWal, startCpuMeter, WriteCounts, writeCounts, writesBetween, writesPerJob } from './cost-meter';
 import { printProbe } from './profile-summary';
@@ -56,10 +56,7 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
   console.log(`   -- ${shape}${batchSize ? `, creates through the batch route (${batchSize} jobs per request, ${concurrency} requests in flight)` : ''}`);
   const prefix = queuePrefix(`e2e-${mode}`);
   const port = await freePort();
-  const extra: Record<string, string> = {};
-  if (opts.flags['worker-concurrency']) extra.WORKER_CONCURRENCY = opts.flags['worker-concurrency'];
-  if (opts.flags['db-pool']) extra.DB_POOL_SIZE = opts.flags['db-pool'];
-  const env = { ...serviceEnv(DB, prefix, port, extra), ...apiProcessesEnv(opts) };
+  const env = sizedServiceEnv(opts, DB, prefix, port);
   const services: Service[] = [];
   await dropDatabase(DB);
   try {

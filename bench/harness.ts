@@ -294,6 +294,14 @@ export function apiProcessesEnv(opts: BenchOptions): NodeJS.ProcessEnv {
   return n > 1 ? { API_PROCESSES: String(n) } : {};
 }
 
+/** serviceEnv with the sizing flags the throughput scenarios share: --worker-concurrency, --db-pool, --api-processes. */
+export function sizedServiceEnv(opts: BenchOptions, database: string, prefix: string, port: number): NodeJS.ProcessEnv {
+  const extra: Record<string, string> = {};
+  if (opts.flags['worker-concurrency']) extra.WORKER_CONCURRENCY = opts.flags['worker-concurrency'];
+  if (opts.flags['db-pool']) extra.DB_POOL_SIZE = opts.flags['db-pool'];
+  return { ...serviceEnv(database, prefix, port, extra), ...apiProcessesEnv(opts) };
+}
+
 export type ServiceKind = 'api' | 'worker' | 'api+worker';
 
 export interface Service {

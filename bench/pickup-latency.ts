@@ -14,8 +14,8 @@
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import {
-  apiProcessesEnv, BenchOptions, cleanRedis, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken,
-  jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, Service, serviceEnv, sleep, startService, stopAll, throwawayDatabase, until, withPg,
+  BenchOptions, cleanRedis, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort, httpRequest, issueToken,
+  jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, Service, sizedServiceEnv, sleep, startService, stopAll, throwawayDatabase, until, withPg,
 } from './harness';
 import { paced } from './create-latency';
 import { printProbe } from './profile-summary';
@@ -45,10 +45,7 @@ export async function withShape<T>(opts: BenchOptions, name: string, mode: Mode,
   const db = throwawayDatabase(name);
   const prefix = queuePrefix(`${name}-${mode}`);
   const port = await freePort();
-  const extra: Record<string, string> = {};
-  if (opts.flags['worker-concurrency']) extra.WORKER_CONCURRENCY = opts.flags['worker-concurrency'];
-  if (opts.flags['db-pool']) extra.DB_POOL_SIZE = opts.flags['db-pool'];
-  const env = { ...serviceEnv(db, prefix, port, extra), ...apiProcessesEnv(opts) };
+  const env = sizedServiceEnv(opts, db, prefix, port);
   const services: Service[] = [];
   const agent = keepAliveAgent(inFlight);
   await dropDatabase(db);
