@@ -1,4 +1,6 @@
+import { NestFactory } from '@nestjs/core';
 import Redis from 'ioredis';
+import { WorkerModule } from '../../apps/worker/worker.module';
 import { ChannelPostQueue } from '../../libs/queue/src';
 import { createEchoJobType } from '../support/jobs';
 import { SlackServer, startSlackServer } from '../support/slack-server';
@@ -85,5 +87,43 @@ describe('Channel posts run in the worker that finished the task', () => {
     expect(slack.messagesIn('C0LOCAL2')).toHaveLength(1);
     // It went through Bull this time, under the first run's id.
     expect(published.some((c) => c.includes(':channel-posts:'))).toBe(true);
+  });
+});
+
+describe('A worker shutting down', () => {
+  let slack: SlackServer;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    slack = await startSlackServer();
+    t = await startTestApp({ withWorker: false, env: { SLACK_API_URL: `${slack.url}/api/`, SHUTDOWN_GRACE_MS: '8000' } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await slack?.close();
+  });
+
+  it('lets the posts it runs itself finish: delivered, not left SENDING for the reconciler', async () => {
+    const org = newOrg('localdrain');
+    const auth = bearer(await t.token(org, { SERVICES: 'ADMIN' }));
+    slack.addToken(`xoxb-${org}`, { team_id: `T${org.slice(-8).toUpperCase()}`, team_name: `team-${org}` });
+    await createEchoJobType(t, auth);
+    expect((await t.http().put('/services/integrations/slack').set(auth).send({ bot_token: `xoxb-${org}` })).status).toBe(200);
+    const worker = await NestFactory.createApplicationContext(WorkerModule.forRoot({ ...t.env }), { logger: ['error'] });
+    slack.script('C0DRAIN1', 'slow:4000');
+    const res = await t.http().post('/services/agent-jobs').set(auth)
+      .send({ target_channel: { org_id: org, platform: 'slack', code: 'C0DRAIN1' }, job_type_id: 'echo', params: { n: 1 } });
+    expect(res.status).toBe(201);
+    // The only worker has the post in flight (Slack holds the call): now it shuts down.
+    await eventually(async () => slack.callsOf('chat.postMessage', 'C0DRAIN1').length === 1, 10_000);
+    const closing = Date.now();
+    await worker.close();
+    expect(Date.now() - closing).toBeGreaterThanOrEqual(3000);
+
+    const posts = await t.db.query(`SELECT status, attempts FROM channel_posts WHERE job_id = $1`, [res.body.data.job_id]);
+    expect(posts.rows).toEqual([{ status: 'DELIVERED', attempts: 1 }]);
+    const job = (await t.http().get(`/services/agent-jobs/${res.body.data.job_id}`).set(auth)).body.data;
+    expect(job.delivery).toMatchObject({ status: 'DELIVERED', attempts: 1 });
+    expect(slack.messagesIn('C0DRAIN1')).toHaveLength(1);
   });
 });

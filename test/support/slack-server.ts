@@ -53,7 +53,8 @@ export interface SlackRecordedMessage {
   at: number;
 }
 
-export type SlackStep = 'ratelimited' | 'crash' | 'http500' | string;
+/** `slow:<ms>`: answers normally after that long (a post in flight, e.g. at a shutdown). */
+export type SlackStep = 'ratelimited' | 'crash' | 'http500' | `slow:${number}` | string;
 
 export class SlackServer {
   readonly calls: SlackCall[] = [];
@@ -150,7 +151,11 @@ export class SlackServer {
       case 'chat.postMessage': {
         const channel = String(args.channel ?? '');
         if (!channel) return fail('channel_not_found');
-        const step = this.scripts.get(channel)?.shift();
+        let step = this.scripts.get(channel)?.shift();
+        if (step?.startsWith('slow:')) {
+          await new Promise((r) => setTimeout(r, Number(step!.slice('slow:'.length))));
+          step = undefined;
+        }
         if (step === 'ratelimited') {
           call.outcome = 'ratelimited';
           return send(429, { ok: false, error: 'ratelimited' }, { 'retry-after': String(this.retryAfterSeconds) });

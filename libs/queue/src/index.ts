@@ -7,5 +7,6 @@ export * from './job-abort.bus';
 export * from './events-ping';
 export * from './delivery-queues';
 export * from './draining-processor';
+export * from './in-flight-work';
 export * from './redis-epoch';
 export * from './rate-limit-storage';

@@ -1,7 +1,6 @@
 import type { Logger } from '@nestjs/common';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { logFieldsOf, withLogContext } from '@app/common/logging';
-import type { ChannelPostPayload, LocalPostRunner } from '@app/queue';
+import { ChannelPostPayload, InFlightWork, LocalPostRunner } from '@app/queue';
 
 /**
  * First runs of posts in the worker that finished their task, without a trip through Bull:
@@ -12,7 +11,7 @@ import type { ChannelPostPayload, LocalPostRunner } from '@app/queue';
  * or once shutting down, the post goes to Bull as before (tryRun answers false).
  */
 export class LocalPostRuns implements LocalPostRunner {
-  private running = 0;
+  private readonly inFlight = new InFlightWork();
   private closed = false;
 
   constructor(
@@ -22,18 +21,15 @@ export class LocalPostRuns implements LocalPostRunner {
   ) {}
 
   tryRun(post: ChannelPostPayload, wakeupId: string): boolean {
-    if (this.closed || this.running >= this.limit) return false;
-    this.running++;
-    void withLogContext(logFieldsOf(post), () => this.run(post, wakeupId))
-      .catch((err) => this.logger.warn(`channel post ${post.task_id} failed: ${(err as Error).message} (the reconciler retries it)`))
-      .finally(() => this.running--);
+    if (this.closed || this.inFlight.count >= this.limit) return false;
+    void this.inFlight.run(() => withLogContext(logFieldsOf(post), () => this.run(post, wakeupId)))
+      .catch((err) => this.logger.warn(`channel post ${post.task_id} failed: ${(err as Error).message} (the reconciler retries it)`));
     return true;
   }
 
   /** Takes no more runs and waits up to graceMs for those in flight. */
   async drain(graceMs: number): Promise<void> {
     this.closed = true;
-    const until = Date.now() + graceMs;
-    while (this.running > 0 && Date.now() < until) await sleep(25);
+    await this.inFlight.settled(graceMs);
   }
 }
