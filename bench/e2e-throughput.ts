@@ -12,7 +12,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import Bull from 'bull';
 import {
-  apiProcessesEnv, BenchOptions, cleanRedis, throwawayDatabase, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort,
+  apiProcessesEnv, batchCreate, BenchOptions, cleanRedis, throwawayDatabase, databaseUrl, dropDatabase, ensureEchoJobType, flagInt, freePort,
   httpRequest, issueToken, jobBody, keepAliveAgent, ORG, pool, queuePrefix, readProbe, REDIS_URL, Service,
   sizedServiceEnv, sleep, startService, stopAll, until, withPg,
 } from './harness';
@@ -75,7 +75,7 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
     const item = JSON.parse(jobBody(ORG));
     /** `count` jobs in requests of batchSize (single creates without --batch); HTTP statuses of the jobs, and each request's latency. */
     const createJobs = async (count: number, statuses = new Map<number, number>(), latencies: number[] = []) => {
-      const count1 = (status: number, k = 1) => statuses.set(status, (statuses.get(status) ?? 0) + k);
+      const count1 = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
       if (!batchSize) {
         await pool(count, concurrency, async () => {
           const r = await create().catch(() => ({ status: 0, ms: NaN, body: '' }));
@@ -84,15 +84,7 @@ export async function runMode(opts: BenchOptions, mode: Mode, n: number, concurr
         });
         return { statuses, latencies };
       }
-      await pool(Math.ceil(count / batchSize), concurrency, async (i) => {
-        const size = Math.min(batchSize, count - i * batchSize);
-        const body = JSON.stringify({ jobs: Array.from({ length: size }, () => item) });
-        const r = await httpRequest(agent, port, 'POST', '/services/agent-jobs/batch', token, body).catch(() => ({ status: 0, ms: NaN, body: '' }));
-        if (r.status !== 200) return void count1(r.status, size);
-        for (const d of (JSON.parse(r.body) as { data: Array<{ status: number }> }).data) count1(d.status);
-        latencies.push(r.ms);
-      });
-      return { statuses, latencies };
+      return batchCreate(agent, port, token, item, count, batchSize, concurrency, { statuses, latencies });
     };
 
     // Warm-up (and proof that the worker runs): 1,000 jobs, all completed.

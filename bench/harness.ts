@@ -123,7 +123,7 @@ export async function environmentFloor(samples = 200): Promise<Record<string, nu
 // ---------------------------------------------------------------- Redis
 
 /** Walks every key under `prefix` (SCAN, never KEYS), a batch at a time; returns the sum of what `each` returns. */
-async function scanPrefix(prefix: string, each: (r: Redis, keys: string[]) => Promise<number>): Promise<number> {
+export async function scanPrefix(prefix: string, each: (r: Redis, keys: string[]) => Promise<number>): Promise<number> {
   const r = new Redis(REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 2 });
   let total = 0;
   try {
@@ -544,6 +544,30 @@ export function httpRequest(
 
 async function getStatus(port: number, urlPath: string): Promise<number> {
   return (await httpRequest(undefined, port, 'GET', urlPath)).status;
+}
+
+export interface CreateCounts {
+  /** HTTP status of each job (a batch item's own status; a refused request counts for all its items). */
+  statuses: Map<number, number>;
+  /** Each request's latency, for requests that were answered. */
+  latencies: number[];
+}
+
+/** `count` copies of `item` through POST /services/agent-jobs/batch, `size` per request, `inFlight` requests at a time. */
+export async function batchCreate(
+  agent: http.Agent, port: number, token: string, item: unknown, count: number, size: number, inFlight: number,
+  into: CreateCounts = { statuses: new Map(), latencies: [] },
+): Promise<CreateCounts> {
+  const add = (status: number, k = 1) => into.statuses.set(status, (into.statuses.get(status) ?? 0) + k);
+  await pool(Math.ceil(count / size), inFlight, async (i) => {
+    const k = Math.min(size, count - i * size);
+    const body = JSON.stringify({ jobs: Array.from({ length: k }, () => item) });
+    const r = await httpRequest(agent, port, 'POST', '/services/agent-jobs/batch', token, body).catch(() => ({ status: 0, ms: NaN, body: '' }));
+    if (r.status !== 200) return void add(r.status, k);
+    for (const d of (JSON.parse(r.body) as { data: Array<{ status: number }> }).data) add(d.status);
+    into.latencies.push(r.ms);
+  });
+  return into;
 }
 
 export async function ensureEchoJobType(port: number, token: string): Promise<void> {

@@ -8,7 +8,7 @@
  * (INFO memory: the whole server, shared with other work, so for information only).
  */
 import Redis from 'ioredis';
-import { BenchOptions, flagInt, httpRequest, jobBody, ORG, pool, REDIS_URL, sleep } from './harness';
+import { batchCreate, BenchOptions, flagInt, jobBody, ORG, REDIS_URL, scanPrefix, sleep } from './harness';
 import { Shape, waitAllFinished, withShape } from './pickup-latency';
 import type { Mode } from './e2e-throughput';
 import { heading, note, rate, record } from './stats';
@@ -25,50 +25,38 @@ interface PrefixUsage {
 const SIZE: Record<string, string | undefined> = { list: 'llen', set: 'scard', zset: 'zcard', hash: 'hlen', stream: 'xlen' };
 
 async function usage(prefix: string): Promise<PrefixUsage> {
-  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   const out: PrefixUsage = { keys: 0, entries: 0, bytes: 0, usedMemory: 0, shapes: new Map() };
+  out.keys = await scanPrefix(prefix, async (r, keys) => {
+    const types = (await keys.reduce((p, k) => p.type(k), r.pipeline()).exec())!.map(([, t]) => String(t));
+    const sizes = r.pipeline();
+    keys.forEach((k, i) => {
+      const cmd = SIZE[types[i]];
+      if (cmd) sizes.call(cmd, k);
+      else sizes.exists(k); // a string counts as one entry
+      sizes.call('memory', 'usage', k);
+    });
+    const res = (await sizes.exec())!.map(([, v]) => Number(v ?? 0));
+    for (let i = 0; i < keys.length; i++) {
+      out.entries += res[2 * i];
+      out.bytes += res[2 * i + 1];
+      const shape = keys[i].slice(prefix.length + 1).replace(/(^|:)[^:]*\d[^:]*(?=:|$)/g, '$1*');
+      out.shapes.set(shape, (out.shapes.get(shape) ?? 0) + 1);
+    }
+    return keys.length;
+  });
+  const r = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await r.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (!keys.length) continue;
-      const types = (await keys.reduce((p, k) => p.type(k), r.pipeline()).exec())!.map(([, t]) => String(t));
-      const sizes = r.pipeline();
-      keys.forEach((k, i) => {
-        const cmd = SIZE[types[i]];
-        if (cmd) sizes.call(cmd, k);
-        else sizes.exists(k); // a string counts as one entry
-        sizes.call('memory', 'usage', k);
-      });
-      const res = (await sizes.exec())!.map(([, v]) => Number(v ?? 0));
-      for (let i = 0; i < keys.length; i++) {
-        out.entries += res[2 * i];
-        out.bytes += res[2 * i + 1];
-        const shape = keys[i].slice(prefix.length + 1).replace(/(^|:)[^:]*\d[^:]*(?=:|$)/g, '$1*');
-        out.shapes.set(shape, (out.shapes.get(shape) ?? 0) + 1);
-      }
-      out.keys += keys.length;
-    } while (cursor !== '0');
-    const info = await r.info('memory');
-    out.usedMemory = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? NaN);
+    out.usedMemory = Number(/used_memory:(\d+)/.exec(await r.info('memory'))?.[1] ?? NaN);
   } finally {
     r.disconnect();
   }
   return out;
 }
 
-/** `count` jobs due now through POST /services/agent-jobs/batch, `size` per request, `inFlight` requests at a time; the number created. */
-async function batchCreate(shape: Shape, count: number, size: number, inFlight: number): Promise<number> {
-  const item = JSON.parse(jobBody(ORG));
-  let created = 0;
-  await pool(Math.ceil(count / size), inFlight, async (i) => {
-    const k = Math.min(size, count - i * size);
-    const r = await httpRequest(shape.agent, shape.port, 'POST', '/services/agent-jobs/batch', shape.token, JSON.stringify({ jobs: Array.from({ length: k }, () => item) }));
-    if (r.status !== 200) throw new Error(`POST /services/agent-jobs/batch: ${r.status} ${r.body.slice(0, 300)}`);
-    created += (JSON.parse(r.body) as { data: Array<{ status: number }> }).data.filter((d) => d.status === 201).length;
-  });
-  return created;
+/** `count` jobs due now through the batch route; the number created (201 items). */
+async function createJobs(shape: Shape, count: number, size: number, inFlight: number): Promise<number> {
+  const { statuses } = await batchCreate(shape.agent, shape.port, shape.token, JSON.parse(jobBody(ORG)), count, size, inFlight);
+  return statuses.get(201) ?? 0;
 }
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(2)} MiB`;
@@ -84,7 +72,7 @@ export async function redisMemory(opts: BenchOptions): Promise<void> {
   heading(`R. Redis memory after ${n.toLocaleString('en-US')} finished jobs (${mode === 'single' ? 'npm start' : 'api + worker'}, batch creates of ${size}, ${inFlight} in flight)`);
   await withShape(opts, 'redismem', mode, inFlight, async (shape) => {
     // Warm-up: the queues' own keys (id counters, the stalled-check key...) exist before "before".
-    await batchCreate(shape, 1000, size, inFlight);
+    await createJobs(shape, 1000, size, inFlight);
     await waitAllFinished(shape, 60_000);
     await sleep(settle * 1000);
     const before = await usage(shape.prefix);
@@ -92,7 +80,7 @@ export async function redisMemory(opts: BenchOptions): Promise<void> {
     note(`  keys: ${names(before)}`);
 
     const t0 = Date.now();
-    const created = await batchCreate(shape, n, size, inFlight);
+    const created = await createJobs(shape, n, size, inFlight);
     const finished = await waitAllFinished(shape, 120_000 + n * 5);
     const seconds = (Date.now() - t0) / 1000;
     note(`created ${created} of ${n}, finished in ${seconds.toFixed(1)} s (${rate(created / seconds, ' jobs/s')}); jobs ${JSON.stringify(finished.byStatus)}${finished.open ? `, ${finished.open} STILL OPEN` : ''}`);
