@@ -69,15 +69,17 @@ describe('Channel posts run in the worker that finished the task', () => {
   it('a post its worker never ran (died after the finish) is delivered by the reconciler, once', async () => {
     const { org, auth } = await orgWithSlack();
     const producer = t.app.get(ChannelPostQueue);
+    published.length = 0;
     const lost: string[] = [];
     // The process "dies" between the task's commit and the post's run: the post is taken and dropped.
-    producer.useLocalRunner({ tryRun: (post) => { lost.push(post.task_id); return true; } });
+    const worker = producer.useLocalRunner({ tryRun: (post) => { lost.push(post.task_id); return true; } });
+    expect(worker).not.toBeNull();
     let jobId: string;
     try {
       jobId = await createJob(auth, org, 'C0LOCAL2');
       await eventually(async () => lost.length === 1, 10_000);
     } finally {
-      producer.useLocalRunner(null);
+      producer.useLocalRunner(worker);
     }
     const pending = await t.db.query(`SELECT status FROM channel_posts WHERE task_id = $1`, [lost[0]]);
     expect(pending.rows).toEqual([{ status: 'PENDING' }]);

@@ -39,9 +39,11 @@ export class ChannelPostQueue {
     return wakeup === undefined ? `post:${taskId}` : `post:${taskId}:${wakeup}`;
   }
 
-  /** Set by the process that delivers posts; the API alone has none. */
-  useLocalRunner(runner: LocalPostRunner | null): void {
+  /** Set by the process that delivers posts (the API alone has none); returns the one it replaces. */
+  useLocalRunner(runner: LocalPostRunner | null): LocalPostRunner | null {
+    const previous = this.local;
     this.local = runner;
+    return previous;
   }
 
   /**
