@@ -1,3 +1,4 @@
+import { Client } from 'pg';
 import type { Response } from 'supertest';
 import { TaskTransitionsRepository } from '../../libs/jobs/src/task-transitions.repository';
 import { createHttpJobType } from '../support/agent-server';
@@ -156,6 +157,27 @@ describe('jobs in a session', () => {
       ['user', 'Params: {}', created.job_id], ['assistant', 'background done', created.job_id],
       ['assistant', 'echo: while it runs (2 messages before)', turnId],
     ]);
+  });
+
+  it('a turn that waited for the session while a job appended to it gets those messages in its history', async () => {
+    const { org, auth, sessionId } = await orgWithSession();
+    // What a job's completion does (session-jobs.sql.ts): lock the session row, append, commit later.
+    const appender = new Client({ connectionString: t.env.DATABASE_URL });
+    await appender.connect();
+    try {
+      await appender.query('BEGIN');
+      await appender.query(`SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, [sessionId]);
+      await appender.query(`INSERT INTO session_messages (session_id, org_id, role, content) VALUES ($1, $2, 'user', 'late brief'), ($1, $2, 'assistant', 'late answer')`, [sessionId, org]);
+      const turn = heldTurn(auth, { session_id: sessionId, message: 'after the job' });
+      await eventually(async () => (await t.db.query(
+        `SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%UPDATE sessions SET active_turn_id%'`)).rowCount === 1);
+      await appender.query('COMMIT');
+      expect((await turn).body.data).toMatchObject({ status: 'complete', response: 'echo: after the job (4 messages before)' });
+      const sent = agent.turnCalls().map((c) => c.call).filter((c) => c.session_id === sessionId).pop()!;
+      expect(sent.messages.map((m) => m.content)).toEqual(['hello', 'echo: hello (0 messages before)', 'late brief', 'late answer']);
+    } finally {
+      await appender.end();
+    }
   });
 
   it('two finishes of one claim at once (a task delivered twice): one applies, the session gets the messages once', async () => {

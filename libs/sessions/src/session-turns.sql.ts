@@ -15,6 +15,7 @@ const turnAndMessage = (turnId: string, message: string, context: string, leaseM
   ),
   m AS (
     INSERT INTO session_messages (session_id, org_id, role, content, turn_id) SELECT s.id, s.org_id, 'user', ${message}, ${turnId} FROM s
+    RETURNING id
   )`;
 
 /** $1 unit, $2 session id, $3 org, $4 agent_type, $5 turn id, $6 ttl_hours, $7 message, $8 context, $9 lease ms. */
@@ -28,8 +29,10 @@ export const START_SESSION_SQL = `
 
 /**
  * Takes an idle, live session for a new turn: the busy check is this conditional UPDATE (the
- * row lock makes a concurrent one wait, then find the session busy). `history` is read in the
- * same statement's snapshot, so it holds the messages before this one.
+ * row lock makes a concurrent one wait, then find the session busy). It answers the new user
+ * message's id, not the history: a statement that waited on the row lock still reads with the
+ * snapshot it started with, so the answer of the turn (or job) it waited for would be missing.
+ * HISTORY_SQL, run next, reads what came before that id.
  * $1 session id, $2 org, $3 turn id, $4 ttl_hours or null, $5 agent_type or null, $6 message, $7 context, $8 lease ms.
  */
 export const CLAIM_SESSION_SQL = `
@@ -38,10 +41,16 @@ export const CLAIM_SESSION_SQL = `
     WHERE id = $1 AND org_id = $2 AND active_turn_id IS NULL AND expires_at > now() AND ($5::text IS NULL OR agent_type = $5::text)
     RETURNING id, org_id, agent_type, expires_at
   ), ${turnAndMessage('$3', '$6', '$7', '$8')}
-  SELECT s.agent_type, s.expires_at, t.started_at,
-         (SELECT coalesce(json_agg(json_build_object('role', role, 'content', content) ORDER BY id), '[]'::json)
-            FROM session_messages WHERE session_id = $1 AND org_id = $2) AS history
-  FROM s, t`;
+  SELECT s.agent_type, s.expires_at, t.started_at, m.id AS message_id FROM s, t, m`;
+
+/**
+ * The session's messages before message $3, oldest first (session_messages_session_idx). Every
+ * writer of a session's messages holds its row lock, which the claim waited for, so all of them
+ * with a lower id have committed by now.
+ * $1 session id, $2 org, $3 message id.
+ */
+export const HISTORY_SQL = `
+  SELECT role, content FROM session_messages WHERE session_id = $1 AND org_id = $2 AND id < $3 ORDER BY id`;
 
 /**
  * Ends the running turns `update` picks (an UPDATE of session_turns, without RETURNING): frees
