@@ -50,14 +50,14 @@ describe('GET /services/events/stream', () => {
     await receiver?.close();
   });
 
-  it('is live only without a position, replays the org\'s history from ?after=0, and never shows another org\'s events', async () => {
+  it('replays the org\'s history without a position (or from ?after=0), is live only with ?after=latest, and never shows another org\'s events', async () => {
     const earlier = await create();
     await delivered([earlier]);
     const other = newOrg('orgstream-other');
     const otherWrite = bearer(await t.token(other, { SERVICES: 'WRITE' }));
     expect((await t.http().post('/services/job-types').set(otherWrite).send(echo('echo'))).status).toBe(201);
 
-    const live = await stream();
+    const live = await stream('?after=latest');
     expect(live.status).toBe(200);
     expect(live.headers.get('content-type')).toMatch(/^text\/event-stream/);
     const theirs = await t.http().post('/services/agent-jobs').set(otherWrite)
@@ -71,12 +71,14 @@ describe('GET /services/events/stream', () => {
     expect(live.events.every((e) => e.job_id === job)).toBe(true);
     for (const m of live.messages) expect([m.event, m.id]).toEqual([JSON.parse(m.data).kind, String(JSON.parse(m.data).id)]);
 
-    const history = await stream('?after=0');
     const all = await orgEventIds();
-    await history.waitForCount(all.length);
-    expect(history.ids).toEqual(all);
-    expect(history.events.filter((e) => e.job_id === earlier)).toHaveLength(4);
-    await Promise.all([live.close(), history.close()]);
+    for (const history of [await stream(), await stream('?after=0')]) {
+      await history.waitForCount(all.length);
+      expect(history.ids).toEqual(all);
+      expect(history.events.filter((e) => e.job_id === earlier)).toHaveLength(4);
+      await history.close();
+    }
+    await live.close();
   });
 
   it('filters by job_type_id, channel_code and kind, in the replay and live alike', async () => {
@@ -115,7 +117,7 @@ describe('GET /services/events/stream', () => {
 
   it('answers 400 for an unknown parameter or a bad kind, 401 without a token, before any byte of stream', async () => {
     for (const [client, status] of [
-      [await stream('?bogus=1'), 400], [await stream('?kind=status'), 400], [await stream('?after=x'), 400], [await stream('', null), 401],
+      [await stream('?bogus=1'), 400], [await stream('?kind=status'), 400], [await stream('?after=x'), 400], [await stream('?after=-1'), 400], [await stream('?after=Latest'), 400], [await stream('', null), 401],
     ] as Array<[SseClient, number]>) {
       expect({ status: client.status, type: client.headers.get('content-type') })
         .toEqual({ status, type: expect.stringMatching(/^application\/problem\+json/) });
@@ -125,7 +127,7 @@ describe('GET /services/events/stream', () => {
 
   it('many jobs at once: a live stream and a replayed-then-resumed one get every event once, in id order', async () => {
     const before = (await orgEventIds()).pop() ?? 0;
-    const live = await stream();
+    const live = await stream('?after=latest');
     const burst = Promise.all(Array.from({ length: 30 }, () => create()));
     // Opened while the jobs are being created and run, dropped midway, resumed from its last id.
     const first = await stream(`?after=${before}`);
@@ -175,7 +177,7 @@ describe('GET /services/events/stream', () => {
     }
 
     it('org streams hold later events back until the lower id commits, then send both in order', async () => {
-      const org1 = await stream();
+      const org1 = await stream('?after=latest');
       const jobStream = await openStream(t.url, `/services/agent-jobs/${jobB}/stream?after=${(await orgEventIds()).pop()}`, read);
       const { held, later } = await openHole([jobStream]);
       expect(org1.ids).not.toContain(later);
@@ -186,7 +188,7 @@ describe('GET /services/events/stream', () => {
     });
 
     it('a rolled-back id stops holding them at once (not after STREAM_HOLE_WAIT_MS)', async () => {
-      const org1 = await stream();
+      const org1 = await stream('?after=latest');
       const jobStream = await openStream(t.url, `/services/agent-jobs/${jobB}/stream?after=${(await orgEventIds()).pop()}`, read);
       const { later } = await openHole([jobStream]);
       await tx.query('ROLLBACK');
@@ -198,8 +200,8 @@ describe('GET /services/events/stream', () => {
 
     it('past STREAM_HOLE_WAIT_MS later events go first and the late one still follows; every replica gets them', async () => {
       const after = (await orgEventIds()).pop();
-      const waiting = await stream();
-      const eager = await stream('', read, undefined, replicaUrl);
+      const waiting = await stream('?after=latest');
+      const eager = await stream('?after=latest', read, undefined, replicaUrl);
       const watchers = await Promise.all([t.url, replicaUrl].map((base) => openStream(base, `/services/agent-jobs/${jobB}/stream?after=${after}`, read)));
       const { held, later } = await openHole(watchers);
       await eager.waitFor((c) => c.ids.includes(later));

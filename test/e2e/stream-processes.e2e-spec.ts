@@ -85,7 +85,7 @@ describe('live streams across processes', () => {
     expect(job.status).toBe(201);
     const clients = await Promise.all([
       openStream(url, `/services/agent-jobs/${job.body.data.job_id}/stream`, read),
-      openStream(url, '/services/events/stream', read),
+      openStream(url, '/services/events/stream?after=latest', read),
       openStream(url, '/services/events/stream?after=0', read),
     ]);
     await clients[0].waitForCount(1);

@@ -11,7 +11,8 @@ export function useOrgEvents(onEvent: (event: JobEvent) => void, query = 'kind=t
   handler.current = onEvent;
   useEffect(() => {
     const stream = openEventStream({
-      url: `${location.origin}/services/events/stream?${query}`,
+      // after=latest: a page shows what it loaded plus what happens next, never the org's whole history.
+      url: `${location.origin}/services/events/stream?after=latest&${query}`,
       headers: authHeaders,
       onState: setState,
       onRefused: (status) => { if (status === 401) signOutUnauthorized(); },

@@ -139,8 +139,8 @@ export class AppConfig {
   @Transform(toInt) @IsInt() @Min(100)
   SCHEDULE_POLL_MS = 1000;
 
-  /** Live streams: a `: ping` comment line this often on every open stream. */
-  @Transform(toInt) @IsInt() @Min(100)
+  /** Live streams: a `: ping` comment line this often on every open stream (the spec: at least every 15 s). */
+  @Transform(toInt) @IsInt() @Min(100) @Max(15000)
   STREAM_PING_INTERVAL_MS = 15000;
 
   /** Live streams: bytes queued for one client past which it is disconnected (it resumes with Last-Event-ID). */

@@ -9,6 +9,7 @@ import type { LiveStream } from './live-stream';
 import { OpenStreams } from './open-streams';
 import { OrgStream, OrgStreamFilters } from './org-stream';
 import { StreamEventsRepository } from './stream-events.repository';
+import type { LATEST } from './stream.query';
 
 /** Opens the live streams: every refusal (401, 403, 404, 400) is answered before the first byte of the stream. */
 @Injectable()
@@ -29,7 +30,7 @@ export class LiveStreamsService {
     await this.run(new JobStream(caller.orgId, caller.tokenId, jobId, sse, position ?? 0, this.config.STREAM_MAX_BUFFER_BYTES, this.events), sse);
   }
 
-  async org(caller: Principal, filters: OrgStreamFilters, position: number | null, res: Response): Promise<void> {
+  async org(caller: Principal, filters: OrgStreamFilters, position: number | typeof LATEST | null, res: Response): Promise<void> {
     const sse = new SseResponse(res, this.config.STREAM_MAX_BUFFER_BYTES);
     await this.run(new OrgStream(caller.orgId, caller.tokenId, sse, position, this.config.STREAM_MAX_BUFFER_BYTES, filters, this.events), sse);
   }

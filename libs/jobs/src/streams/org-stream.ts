@@ -2,6 +2,7 @@ import type { JobEventKind } from '../job-rows';
 import { LiveStream } from './live-stream';
 import type { SseResponse } from '@app/common';
 import type { FeedEvent, StreamEventsRepository } from './stream-events.repository';
+import type { LATEST } from './stream.query';
 
 export interface OrgStreamFilters {
   jobTypeId?: string;
@@ -11,17 +12,17 @@ export interface OrgStreamFilters {
 
 /**
  * GET /services/events/stream: every event of the org's jobs that passes the filters, in id
- * order. Without a position it is live only; it never ends by itself.
+ * order. Like a job's stream it replays the events after the position (all of them without
+ * one), then goes live; `latest` skips the replay. It never ends by itself.
  */
 export class OrgStream extends LiveStream {
   readonly jobId = undefined;
 
   constructor(
-    orgId: string, tokenId: string, sse: SseResponse, private readonly from: number | null, maxBufferBytes: number,
+    orgId: string, tokenId: string, sse: SseResponse, private readonly from: number | typeof LATEST | null, maxBufferBytes: number,
     private readonly filters: OrgStreamFilters, private readonly events: StreamEventsRepository,
   ) {
-    // Live only: whatever the feed hands out from now on is new to the client.
-    super(orgId, tokenId, sse, from ?? 0, maxBufferBytes);
+    super(orgId, tokenId, sse, typeof from === 'number' ? from : 0, maxBufferBytes);
   }
 
   protected matches(e: FeedEvent): boolean {
@@ -32,7 +33,8 @@ export class OrgStream extends LiveStream {
   }
 
   protected replayFrom(feedUpTo: number): number {
-    return this.from ?? feedUpTo;
+    // latest: whatever the feed hands out from now on is new to the client.
+    return this.from === 'latest' ? feedUpTo : this.from ?? 0;
   }
 
   protected replayPage(after: number, upTo: number, skip: number[], limit: number): Promise<FeedEvent[]> {
