@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { orderedWalk, preparedQuery, StatementBatcher } from '@app/database';
-import { CLAIM_SQL, claimParams, ClaimRequest, ClaimRow } from './claim-posts.sql';
+import { claimParams, ClaimRequest, ClaimRow, claimSql } from './claim-posts.sql';
 import { EventsPing } from '@app/queue';
 import type { ClaimedPost, DeliveryError, PostJob } from './delivery-types';
-import { finishParams, FinishRequest, FinishRow, finishSql, LOCK_JOB_SQL } from './finish-posts.sql';
+import { finishParams, FinishRequest, FinishRow, finishSql } from './finish-posts.sql';
 import { JOB_RECORD_SQL, JobRecordSql } from './job-record.port';
 import { dueAtMsSql, PostDue } from './post-wakeups';
 
@@ -64,9 +64,11 @@ export class ChannelPostsRepository {
   private readonly claims = new StatementBatcher<ClaimRequest, ClaimRow | undefined>((items) => this.claimMany(items), { conflictKey: (c) => c.taskId });
   private readonly finishes = new StatementBatcher<FinishRequest, FinishRow | undefined>((items) => this.finishMany(items), { conflictKey: (f) => f.jobId });
 
+  private readonly claimStatement: string;
   private readonly finishStatement: string;
 
-  constructor(private readonly db: DataSource, @Inject(JOB_RECORD_SQL) jobRecord: JobRecordSql, private readonly events: EventsPing) {
+  constructor(private readonly db: DataSource, @Inject(JOB_RECORD_SQL) private readonly jobRecord: JobRecordSql, private readonly events: EventsPing) {
+    this.claimStatement = claimSql(jobRecord);
     this.finishStatement = finishSql(jobRecord);
   }
 
@@ -123,7 +125,7 @@ export class ChannelPostsRepository {
   }
 
   private async claimMany(items: readonly ClaimRequest[]): Promise<Array<ClaimRow | undefined>> {
-    const rows = await preparedQuery<ClaimRow>(this.db, CLAIM_SQL, claimParams(items));
+    const rows = await preparedQuery<ClaimRow>(this.db, this.claimStatement, claimParams(items));
     return byOrdinal(rows, items.length);
   }
 
@@ -141,7 +143,7 @@ export class ChannelPostsRepository {
     }
     // The job row kept changing under us: take its lock first, so the statement's snapshot is current.
     const locked = await this.db.transaction(async (em) => {
-      await em.query(LOCK_JOB_SQL, [item.jobId, item.orgId]);
+      await em.query(this.jobRecord.lockJob, [item.jobId, item.orgId]);
       const [row] = (await em.query(this.finishStatement, finishParams([item]))) as FinishRow[];
       return row ?? null;
     });

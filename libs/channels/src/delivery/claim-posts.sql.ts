@@ -1,5 +1,6 @@
 import type { WebhookErrorCode } from '@app/common/outbound';
 import { columns } from '@app/database';
+import type { JobRecordSql } from './job-record.port';
 import { dueAtMsSql } from './post-wakeups';
 
 /** The error code of a post whose receiver asked to stop (410 Gone): the job's later posts are not sent. */
@@ -16,7 +17,7 @@ const MAX_WAIT_MS = 60_000;
  * (finishTask) and counts the attempt when its outcome is recorded.
  *
  * For any number of posts (arrays, one element per post; `n` tells them apart in the
- * answer). Post rows are locked in task_id order, the order FINISH_SQL locks them in, so
+ * answer). The job's JSON comes from the library that owns jobs (`record`). Post rows are locked in task_id order, the order finishSql locks them in, so
  * two batches never wait on each other in a cycle.
  *
  * No job lock: whether earlier posts are open is read in the statement's snapshot, and a
@@ -25,7 +26,7 @@ const MAX_WAIT_MS = 60_000;
  * statement that closes it): then nothing is written for that post (`stale`) and the
  * caller runs it again; the other posts of the batch keep their answer.
  */
-export const CLAIM_SQL = `
+export const claimSql = (record: JobRecordSql) => `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::float8[]) WITH ORDINALITY AS i(task_id, org_id, job_id, lease_ms, n)
   ), cur AS (
@@ -63,8 +64,7 @@ export const CLAIM_SQL = `
          ${dueAtMsSql('s.next_attempt_at')} AS due_at_ms,
          s.next_attempt_at = s.created_at AS fresh,
          row_to_json(upd) AS claimed,
-         (SELECT row_to_json(j) FROM (
-            SELECT id, org_id, job_type_id, status, target_channel FROM jobs WHERE id = upd.job_id AND org_id = upd.org_id) j) AS job,
+         ${record.jobJson({ jobId: 'upd.job_id', orgId: 'upd.org_id' })} AS job,
          -- The ts of the job's earliest delivered post before this one (normally seq 1's): its thread.
          (SELECT r.ts FROM channel_posts r
            WHERE r.job_id = upd.job_id AND r.org_id = upd.org_id AND r.seq < upd.seq AND r.ts IS NOT NULL
@@ -83,7 +83,7 @@ export interface ClaimRequest {
   leaseMs: number;
 }
 
-/** CLAIM_SQL's row, read by claim(). */
+/** claimSql's row, read by claim(). */
 export type ClaimRow = Record<string, any> & { n: string };
 
 export const claimParams = (items: readonly ClaimRequest[]) => columns(items, (c) => c.taskId, (c) => c.orgId, (c) => c.jobId, (c) => c.leaseMs);

@@ -11,7 +11,7 @@ import { dueAtMsSql } from './post-wakeups';
  * The job rows are locked first, in id order (the order finishTask uses), so summaries and
  * events of one job are written one at a time; then, once every job row is held (the
  * gate on `target`), the rows this statement writes (each post and the one after it) in
- * task_id order, the order CLAIM_SQL locks posts in: no two batches wait on each other in
+ * task_id order, the order claimSql locks posts in: no two batches wait on each other in
  * a cycle. The summary is computed from this statement's snapshot of the other posts plus
  * this post as updated. That snapshot may predate the lock: if the job row changed
  * meanwhile (finishTask inserting a post sets jobs.delivery too) its posts may have too,
@@ -22,20 +22,14 @@ import { dueAtMsSql } from './post-wakeups';
  * for good. (Two posts of one job in one batch would each miss the other in the summary:
  * the batcher puts them in separate statements.)
  *
- * The job's summary (deliverySummarySql) and its event are written by the fragments of the
+ * The job's lock, its summary (deliverySummarySql) and its event are fragments of the
  * library that owns jobs and job_events (`record`, see job-record.port.ts).
  */
 export const finishSql = (record: JobRecordSql) => `
   WITH input AS (
     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::jsonb[], $7::float8[], $8::text[])
       WITH ORDINALITY AS i(job_id, org_id, task_id, status, ts, error, delay_ms, reason, n)
-  ), job AS (
-    SELECT id, org_id, status, xmin::text AS version FROM jobs
-    WHERE (id, org_id) IN (SELECT job_id, org_id FROM input)
-    ORDER BY id
-    FOR UPDATE
-  ), locked AS (
-    SELECT job.*, job.version = (SELECT v.xmin::text FROM jobs v WHERE v.id = job.id AND v.org_id = job.org_id) AS current FROM job
+  ), locked AS (${record.lockJobs({ from: 'input', jobId: 'job_id', orgId: 'org_id' })}
   ), mine AS (
     SELECT i.*, c.seq FROM input i JOIN channel_posts c ON c.task_id = i.task_id AND c.org_id = i.org_id AND c.job_id = i.job_id
   ), target AS (
@@ -72,7 +66,7 @@ export const finishSql = (record: JobRecordSql) => `
     })}
   ), nxt AS (
     -- Always rewritten (even when left as is), so that a claim of it that read this post as
-    -- open in an older snapshot sees its row changed and runs again (see CLAIM_SQL).
+    -- open in an older snapshot sees its row changed and runs again (see claimSql).
     UPDATE channel_posts n
        SET next_attempt_at = CASE WHEN n.next_attempt_at = n.created_at THEN n.next_attempt_at ELSE now() END
     FROM upd JOIN target ON true
@@ -86,9 +80,6 @@ export const finishSql = (record: JobRecordSql) => `
          (SELECT json_build_object('task_id', task_id, 'job_id', job_id, 'org_id', org_id, 'fresh', fresh, 'due_at_ms', due_at_ms)
             FROM nxt WHERE nxt.n = i.n) AS next
   FROM input i JOIN locked ON locked.id = i.job_id AND locked.org_id = i.org_id`;
-
-/** Runs finishSql once its snapshot is known to be current: after the job lock, in a transaction. */
-export const LOCK_JOB_SQL = `SELECT id FROM jobs WHERE id = $1 AND org_id = $2 FOR UPDATE`;
 
 export interface FinishRequest {
   orgId: string;

@@ -12,6 +12,15 @@ export interface JobRecordSql {
   setDelivery(src: { from: string; jobId: string; orgId: string; value: (job: string) => string }): string;
   /** `INSERT INTO job_events` of one delivery event per row (from = to = `status`; actor `delivery`). */
   insertDeliveryEvents(src: { from: string; where: string; jobId: string; orgId: string; status: string; taskId: string; reason: string }): string;
+  /**
+   * A SELECT of the jobs `jobId`/`orgId` of `from` names, locked in id order: columns id, org_id,
+   * status, and `current` (whether the locked row is still the one the statement's snapshot holds).
+   */
+  lockJobs(src: { from: string; jobId: string; orgId: string }): string;
+  /** A scalar subquery: the JSON {id, org_id, job_type_id, status, target_channel} of one job, or null. */
+  jobJson(src: { jobId: string; orgId: string }): string;
+  /** A whole statement: locks job $1 of org $2. */
+  readonly lockJob: string;
 }
 
 export const JOB_RECORD_SQL = Symbol('JobRecordSql');
