@@ -1,7 +1,7 @@
 import { Client } from 'pg';
 import type { DataSource } from 'typeorm';
 import { loadConfig } from '../../libs/common/src';
-import { CLAIM_SQL as POST_CLAIM_SQL } from '../../libs/channels/src/delivery/claim-posts.sql';
+import { claimSql as postClaimSql } from '../../libs/channels/src/delivery/claim-posts.sql';
 import { finishSql as postFinishSql } from '../../libs/channels/src/delivery/finish-posts.sql';
 import { jobRecordSql } from '../../libs/jobs/src/job-record.sql';
 import { SignedCursors } from '../../libs/common/src';
@@ -20,6 +20,9 @@ import { ChannelPostsRepository } from '../../libs/channels/src/delivery/channel
 import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel-posts.reconciler';
 import { ScheduleFiresRepository } from '../../libs/schedules/src/schedule-fires.repository';
 import { createTestDatabase } from '../support/test-app';
+import { StreamEventsRepository } from '../../libs/jobs/src/streams/stream-events.repository';
+import { CLAIM_SESSION_SQL, FAIL_LAPSED_TURNS_SQL, HISTORY_SQL, SWEEP_SESSIONS_SQL } from '../../libs/sessions/src/session-turns.sql';
+import type { ListJobsQueryDto } from '../../libs/jobs/src/dto/list-jobs.query';
 import { ORDERED_WALK } from '../../libs/database/src/ordered-walk';
 import { JobRetentionRepository } from '../../libs/jobs/src/retention/job-retention.repository';
 import { DELETE_EXPIRED_KEYS_SQL, DELETE_EXPIRED_TREES_SQL, WALK_START } from '../../libs/jobs/src/retention/retention.sql';
@@ -38,11 +41,12 @@ import { DELETE_EXPIRED_KEYS_SQL, DELETE_EXPIRED_TREES_SQL, WALK_START } from '.
 const { prepareValue } = require('pg/lib/utils') as { prepareValue(value: unknown): unknown };
 
 const JOBS = Number(process.env.QUERY_PLANS_JOBS ?? 400_000);
-const BIG_TABLES = ['jobs', 'tasks', 'job_events', 'channel_posts', 'webhook_deliveries', 'idempotency_keys'];
+const BIG_TABLES = ['jobs', 'tasks', 'job_events', 'channel_posts', 'webhook_deliveries', 'idempotency_keys', 'sessions', 'session_turns', 'session_messages'];
 
 const id = (prefix: string, n: number) => `${prefix}_${String(n).padStart(26, '0')}`;
 const JOB = id('job', 7);
 const TASK = id('task', 7);
+const SESSION = id('ses', 7);
 
 interface PlanNode {
   'Node Type': string;
@@ -104,6 +108,21 @@ async function clearBatch(filters: Record<string, unknown>): Promise<Sent> {
   return r.sent[0];
 }
 
+/** The first statement a StreamEventsRepository call sends. */
+async function streamRead(call: (events: StreamEventsRepository) => Promise<unknown>): Promise<Sent> {
+  const r = recorder(() => [{ snap: '1:1:', top: '0', recent: [], settled: [], id: null }]);
+  await call(new StreamEventsRepository(r.ds));
+  return r.sent[0];
+}
+
+/** The page statement (not the total) of GET /services/agent-jobs with this query. */
+async function listPage(query: Partial<ListJobsQueryDto>): Promise<Sent> {
+  const r = recorder(() => [{ n: '0' }]);
+  const q = { limit: 50, offset: 0, sort: { field: 'created_at', direction: 'desc' }, ...query } as ListJobsQueryDto;
+  await new JobListRepository(r.ds).page('bulk', q, undefined);
+  return r.sent.find((s) => /_sort_key/.test(s.text))!;
+}
+
 /** Each statement as the code sends it: text and parameters. */
 const STATEMENTS: Record<string, () => Promise<Sent>> = {
   // ---- periodic
@@ -140,6 +159,10 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   'retention: finished trees past the cutoff, after the key': async () => ({
     text: DELETE_EXPIRED_TREES_SQL, values: [30, '2026-01-01 00:00:00.123456+00', JOB, 200],
   }),
+  'sessions: fail turns whose lease lapsed': async () => ({ text: FAIL_LAPSED_TURNS_SQL, values: [3_600_000, '{"code":"AGENT_UNAVAILABLE"}', 100] }),
+  'sessions: sweep expired sessions': async () => ({ text: SWEEP_SESSIONS_SQL, values: [500] }),
+  'streams: where the feed starts': async () => streamRead((e) => e.feedStart(1000)),
+  'streams: a feed read': async () => streamRead((e) => e.feedRead(2 * JOBS - 100, 500, [2 * JOBS - 200], ['100:100:'])),
   'retention: expired idempotency keys': async () => ({ text: DELETE_EXPIRED_KEYS_SQL, values: [200] }),
   'clear: a batch of finished trees': async () => clearBatch({}),
   'clear: a batch of finished trees of a job type, created before': async () =>
@@ -170,7 +193,16 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
     return r.sent[1];
   },
   'API: cancel a job': async () => ({ text: CANCEL_SQL, values: [JOB, 'bulk', 'test', 'token:x'] }),
-  'channel posts: claim': async () => ({ text: POST_CLAIM_SQL, values: [[TASK], ['bulk'], [JOB], [30000]] }),
+  'API: list jobs, newest first': async () => listPage({}),
+  'API: list jobs of a status and a job type': async () => listPage({ status: ['COMPLETED'], job_type_id: 'echo' }),
+  'API: list jobs of several statuses': async () => listPage({ status: ['WAITING', 'RUNNING', 'COMPLETED'] }),
+  'API: list jobs created in a range': async () => listPage({ created_at_gte: new Date(Date.now() - 86_400_000), created_at_lte: new Date() }),
+  'streams: replay of the org': async () => streamRead((e) => e.orgReplay('bulk', 0, 2 * JOBS, [], 500)),
+  'streams: replay of a job': async () => streamRead((e) => e.jobReplay('bulk', JOB, 0, 2 * JOBS, [], 500)),
+  'streams: a job\'s final state': async () => streamRead((e) => e.jobFinalState('bulk', JOB)),
+  'sessions: claim a turn': async () => ({ text: CLAIM_SESSION_SQL, values: [SESSION, 'bulk', 'turn_new', null, null, 'hi', null, 30000] }),
+  'sessions: the history before a turn': async () => ({ text: HISTORY_SQL, values: [SESSION, 'bulk', 1_000_000] }),
+  'channel posts: claim': async () => ({ text: postClaimSql(jobRecordSql), values: [[TASK], ['bulk'], [JOB], [30000]] }),
   'channel posts: finish': async () => ({ text: postFinishSql(jobRecordSql), values: [[JOB], ['bulk'], [TASK], ['DELIVERED'], ['1.2'], [null], [null], [null]] }),
 };
 
@@ -190,6 +222,8 @@ const ORDERED_WALKS: Record<string, [string, boolean]> = {
   'retention: finished trees past the cutoff, first batch': ['jobs_finished_roots_idx', true],
   'retention: finished trees past the cutoff, after the key': ['jobs_finished_roots_idx', true],
   'clear: a batch of finished trees': ['jobs_org_status_created_idx', true],
+  'sessions: fail turns whose lease lapsed': ['session_turns_running_lease_idx', true],
+  'sessions: sweep expired sessions': ['sessions_idle_expires_idx', true],
 };
 
 describe('query plans on a large, never-analyzed history', () => {
@@ -202,7 +236,7 @@ describe('query plans on a large, never-analyzed history', () => {
     await c.connect();
     const started = Date.now();
     await load(db.url);
-    console.log(`query plans: loaded ${JOBS} finished jobs (and as many tasks and channel posts, ${2 * JOBS} events, ${JOBS / 4} webhook deliveries and idempotency keys) in ${Date.now() - started} ms, no ANALYZE`);
+    console.log(`query plans: loaded ${JOBS} finished jobs (and as many tasks and channel posts, ${2 * JOBS} events, ${JOBS / 4} webhook deliveries, idempotency keys and sessions of one turn) in ${Date.now() - started} ms, no ANALYZE`);
     const { rows } = await c.query(`SELECT indexname, tablename FROM pg_indexes WHERE schemaname = 'public'`);
     tableOfIndex = new Map(rows.map((r) => [r.indexname, r.tablename]));
     const analyzed = await c.query(`SELECT count(*)::int AS n FROM pg_stats WHERE tablename = ANY($1)`, [BIG_TABLES]);
@@ -320,6 +354,18 @@ async function load(url: string): Promise<void> {
       SELECT 'task_' || lpad(g::text, 26, '0'), 'job_' || lpad(g::text, 26, '0'), 'bulk', 1, '{"echo":{"text":"x"}}', true, 'DELIVERED', 1,
              ${at('g')}, '1.2', ${at('g')}, ${at('g')}
       FROM generate_series(1, ${JOBS}) g`),
+    // A quarter as many sessions of one turn (two messages) each, idle and live.
+    session(`
+      INSERT INTO sessions (id, org_id, agent_type, ttl_hours, expires_at, turn_count, created_at, updated_at)
+      SELECT 'ses_' || lpad(g::text, 26, '0'), 'bulk', 'echo', 24, ${at('4 * g')} + interval '60 days', 1, ${at('4 * g')}, ${at('4 * g')}
+      FROM generate_series(1, ${JOBS / 4}) g;
+      INSERT INTO session_turns (id, session_id, org_id, agent_type, status, message, response, started_at, finished_at)
+      SELECT 'turn_' || lpad(g::text, 26, '0'), 'ses_' || lpad(g::text, 26, '0'), 'bulk', 'echo', 'complete', 'hi', 'echo: hi', ${at('4 * g')}, ${at('4 * g')}
+      FROM generate_series(1, ${JOBS / 4}) g;
+      INSERT INTO session_messages (session_id, org_id, role, content, turn_id, at)
+      SELECT 'ses_' || lpad(((g + 1) / 2)::text, 26, '0'), 'bulk', CASE WHEN g % 2 = 1 THEN 'user' ELSE 'assistant' END, 'hi',
+             'turn_' || lpad(((g + 1) / 2)::text, 26, '0'), ${at('2 * g')}
+      FROM generate_series(1, ${JOBS / 2}) g`),
     session(`
       INSERT INTO idempotency_keys (org_id, key, request_hash, job_id, expires_at)
       SELECT 'bulk', 'key-' || g, 'hash', 'job_' || lpad((4 * g)::text, 26, '0'), ${at('4 * g')} + interval '1 day'

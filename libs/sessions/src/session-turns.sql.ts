@@ -88,7 +88,8 @@ export const CANCEL_TURN_SQL = endTurns(`
 
 /**
  * Fails up to $3 running turns whose lease lapsed (the process running them is gone) with the
- * error $2; the oldest lapsed leases first, along session_turns_running_lease_idx.
+ * error $2; the oldest lapsed leases first, along session_turns_running_lease_idx (run as an
+ * orderedWalk, so that it stays an index scan in key order without fresh statistics).
  */
 export const FAIL_LAPSED_TURNS_SQL = endTurns(`
   UPDATE session_turns SET status = 'error', error = $2::jsonb, finished_at = now(), lease_expires_at = NULL
@@ -97,7 +98,7 @@ export const FAIL_LAPSED_TURNS_SQL = endTurns(`
     ORDER BY lease_expires_at LIMIT $3 FOR UPDATE SKIP LOCKED
   ) AND status = 'running'`);
 
-/** Up to $1 idle sessions past their expiry, oldest expiry first (sessions_idle_expires_idx); turns and messages go with them. */
+/** Up to $1 idle sessions past their expiry, oldest expiry first (sessions_idle_expires_idx, as an orderedWalk); turns and messages go with them. */
 export const SWEEP_SESSIONS_SQL = `
   DELETE FROM sessions WHERE id IN (
     SELECT id FROM sessions WHERE active_turn_id IS NULL AND expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED

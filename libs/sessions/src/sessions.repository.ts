@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { DataSource, Repository } from 'typeorm';
 import type { ListCursor } from '@app/common';
-import { preparedQuery } from '@app/database';
+import { orderedWalk, preparedQuery } from '@app/database';
 import type { SessionMessage, TurnOutcome } from '@app/job-types';
 import type { ListSessionsQueryDto, SessionSortField } from './dto/list-sessions.query';
 import { SessionEntity, SessionMessageEntity, SessionTurnEntity } from './session.entities';
@@ -86,12 +86,12 @@ export class SessionsRepository {
 
   /** Maintenance, all orgs: fails up to `limit` running turns whose lease lapsed. */
   failLapsedTurns(error: { code: string; message: string }, limit: number, unitMs: number): Promise<EndedTurn[]> {
-    return this.db.query(FAIL_LAPSED_TURNS_SQL, [unitMs, JSON.stringify(error), limit]);
+    return orderedWalk<EndedTurn>(this.db, FAIL_LAPSED_TURNS_SQL, [unitMs, JSON.stringify(error), limit]);
   }
 
   /** Maintenance, all orgs: deletes up to `limit` expired sessions with their history; how many went. */
   async sweepExpired(limit: number): Promise<number> {
-    const [, deleted]: [unknown, number] = await this.db.query(SWEEP_SESSIONS_SQL, [limit]);
+    const [, deleted] = (await orderedWalk(this.db, SWEEP_SESSIONS_SQL, [limit])) as unknown as [unknown, number];
     return deleted;
   }
 
