@@ -74,18 +74,21 @@ describe('openEventStream', () => {
 
   it('starts from a given event id, and stops at a 401 or a 404 (no retry loop for what cannot change)', async () => {
     const refused: number[] = [];
-    const bad = openEventStream({ url: `${base}/s`, headers: () => ({ Authorization: 'Bearer bad' }), onMessage: () => undefined, onRefused: (s) => refused.push(s), retryMs: 10 });
+    // 'closed' comes once the stream's loop has ended: no retry can follow it, so no need to wait and see.
+    const badStates: string[] = [];
+    const bad = openEventStream({ url: `${base}/s`, headers: () => ({ Authorization: 'Bearer bad' }), onMessage: () => undefined, onRefused: (s) => refused.push(s), onState: (s) => badStates.push(s), retryMs: 10 });
     const until = Date.now() + 5000;
-    while (!refused.length && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 100));
+    while (!badStates.includes('closed') && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(badStates).toEqual(['connecting', 'closed']);
     bad.close();
     expect(refused).toEqual([401]);
     expect(seen.filter((s) => s.authorization === 'Bearer bad')).toHaveLength(1);
 
     const gone: number[] = [];
-    const unknown = openEventStream({ url: `${base}/gone`, headers: () => ({ Authorization: 'Bearer good' }), onMessage: () => undefined, onRefused: (s) => gone.push(s), retryMs: 10 });
-    while (!gone.length && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 100));
+    const goneStates: string[] = [];
+    const unknown = openEventStream({ url: `${base}/gone`, headers: () => ({ Authorization: 'Bearer good' }), onMessage: () => undefined, onRefused: (s) => gone.push(s), onState: (s) => goneStates.push(s), retryMs: 10 });
+    while (!goneStates.includes('closed') && Date.now() < until) await new Promise((r) => setTimeout(r, 10));
+    expect(goneStates).toEqual(['connecting', 'closed']);
     unknown.close();
     expect(gone).toEqual([404]);
     expect(seen.filter((s) => s.url === '/gone')).toHaveLength(1);

@@ -41,10 +41,36 @@ describe('PeriodicTask', () => {
     return { task, stats };
   }
 
-  /** No further pass starts for a while. */
-  async function expectNoMorePasses(stats: { passes: number }, passes = stats.passes): Promise<void> {
-    await sleep(30);
-    expect(stats.passes).toBe(passes);
+  /**
+   * The timers the tasks arm (global setTimeout; the passes and until() sleep through
+   * timers/promises, which does not go through it). A task only runs a pass from a timer, so
+   * with none pending soon, no pass can start: checked without waiting to see nothing happen.
+   */
+  let timers: Array<{ ms: number; done: boolean; handle: NodeJS.Timeout }> = [];
+  const realSetTimeout = global.setTimeout;
+  const realClearTimeout = global.clearTimeout;
+  beforeEach(() => {
+    timers = [];
+    jest.spyOn(global, 'setTimeout').mockImplementation(((fn: () => void, ms = 0) => {
+      const timer = { ms, done: false, handle: undefined as unknown as NodeJS.Timeout };
+      timer.handle = realSetTimeout(() => { timer.done = true; fn(); }, ms);
+      timers.push(timer);
+      return timer.handle;
+    }) as typeof setTimeout);
+    jest.spyOn(global, 'clearTimeout').mockImplementation(((handle?: NodeJS.Timeout) => {
+      for (const t of timers) if (t.handle === handle) t.done = true;
+      realClearTimeout(handle);
+    }) as typeof clearTimeout);
+  });
+  afterEach(() => jest.restoreAllMocks());
+  const pending = () => timers.filter((t) => !t.done);
+
+  /** No pass runs, none starts within 10 s: the only timer left is the long interval (or none once stopped). */
+  async function expectNoMorePasses(stats: { passes: number; running: number }, passes = stats.passes, stopped = false): Promise<void> {
+    if (!stopped) await until(() => stats.running === 0 && pending().length > 0);
+    expect(stats).toMatchObject({ passes, running: 0 });
+    expect(pending().map((t) => t.ms).filter((ms) => ms < 10_000)).toEqual([]);
+    if (stopped) expect(pending()).toEqual([]);
   }
 
   it('runs a pass at start, then one every interval, never two at once', async () => {
@@ -66,7 +92,7 @@ describe('PeriodicTask', () => {
     await until(() => stats.running === 1);
     await task.stop();
     expect(stats.running).toBe(0);
-    await expectNoMorePasses(stats);
+    await expectNoMorePasses(stats, stats.passes, true);
   });
 
   it('logs a failed pass and keeps going', async () => {
@@ -94,6 +120,6 @@ describe('PeriodicTask', () => {
     await until(() => stats.passes === 3);
     await task.stop();
     task.wake(); // stopped: nothing
-    await expectNoMorePasses(stats, 3);
+    await expectNoMorePasses(stats, 3, true);
   });
 });
