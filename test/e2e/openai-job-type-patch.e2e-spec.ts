@@ -70,6 +70,15 @@ describe('openai executor: a PATCH that is refused changes nothing', () => {
     expect(after.view.executor).toEqual({ ...sent, timeout_seconds: 60, api_key_set: true, tools: [sent.tools[0], { ...sent.tools[1], timeout_seconds: 30 }] });
   });
 
+  it('name: null is refused like any bad field (a job type cannot lose its name), not a 500 from the database', async () => {
+    const { auth, snapshot, before } = await setUp();
+    const res = await t.http().patch('/services/job-types/jt').set(auth).send({ name: null, executor: withExecutor({ model: 'gpt-4.1' }) });
+    expectProblem(res, 400, 'VALIDATION_ERROR');
+    expect(new Set(res.body.errors.map((e: { field: string }) => e.field))).toEqual(new Set(['name']));
+    expect(res.body.errors).toContainEqual({ field: 'name', message: 'name must be a string' });
+    expect(await snapshot()).toEqual(before);
+  });
+
   it('the same PATCH with the bad part fixed is taken, key kept (so the refusals above were about that part alone)', async () => {
     const { auth, snapshot, before } = await setUp();
     const res = await t.http().patch('/services/job-types/jt').set(auth).send({ name: 'Renamed', executor: withExecutor({ model: 'gpt-4.1' }) });
