@@ -9,7 +9,8 @@ import { closeNow, listenLocally, readBody } from './local-http';
  * Each `script(...)` gets a base URL of its own (`/s<n>/v1`, the executor's base_url) and a
  * queue of answers consumed one per request: plain text, tool calls (one, several, in one
  * answer for parallel calls), JSON content, an HTTP status (429 with Retry-After, 500, 401,
- * 404...), or `hang` (never answers until `release()`; the request's abort is recorded). An
+ * 404...), `hang` (never answers until `release()`; the request's abort is recorded), or `after`
+ * (holds the request until a promise the test controls settles, then answers `answer`). An
  * answer may also be a function of the request. An empty queue answers 500 "script exhausted".
  * Every request is recorded (headers and parsed body) for assertions.
  */
@@ -26,7 +27,8 @@ export type ScriptedAnswer =
   | { tool_calls: ScriptedToolCall[]; text?: string | null; usage?: TokenUsage }
   | { json: unknown; usage?: TokenUsage }
   | { status: number; body?: unknown; headers?: Record<string, string> }
-  | { hang: true };
+  | { hang: true }
+  | { after: Promise<unknown>; answer: Exclude<ScriptedAnswer, { after: Promise<unknown> }> };
 
 export interface TokenUsage {
   prompt_tokens: number;
@@ -118,7 +120,12 @@ export class OpenAiServer {
       if (!res.writableFinished) rec.aborted = true;
     });
     const next = script.answers.shift();
-    const answer = typeof next === 'function' ? next(rec) : next;
+    let answer = typeof next === 'function' ? next(rec) : next;
+    if (answer && 'after' in answer) {
+      const held = answer;
+      await held.after;
+      answer = held.answer;
+    }
     if (!answer) {
       rec.answered = 500;
       return send(500, { error: { message: 'script exhausted', type: 'server_error' } });

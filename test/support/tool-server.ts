@@ -13,7 +13,7 @@ import { signatureProblem } from './signature';
  *                  concurrently can get through (sequential ones would wait for good)
  *   not-json       200 with a text body
  *   fail           500 {"error": "boom"}
- *   hang           never answers
+ *   hang           never answers (the request's `aborted` tells whether the service gave up on it)
  *
  * A request whose signature does not verify is answered 401, as a real tool would.
  */
@@ -27,6 +27,8 @@ export interface ToolRequest {
   verified: boolean;
   verifyError?: string;
   answered?: number;
+  /** The client closed the request before an answer (a tool timeout or a cancel on the service's side). */
+  aborted: boolean;
 }
 
 export class ToolServer {
@@ -65,7 +67,10 @@ export class ToolServer {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const rawBody = await readBody(req);
     const u = new URL(req.url ?? '/', this.base);
-    const rec: ToolRequest = { path: u.pathname, behaviour: u.pathname.split('/').pop() ?? '', headers: req.headers, rawBody, verified: false };
+    const rec: ToolRequest = { path: u.pathname, behaviour: u.pathname.split('/').pop() ?? '', headers: req.headers, rawBody, verified: false, aborted: false };
+    res.on('close', () => {
+      if (!res.writableFinished) rec.aborted = true;
+    });
     try {
       rec.body = JSON.parse(rawBody);
     } catch {

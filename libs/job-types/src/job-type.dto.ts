@@ -11,7 +11,8 @@ const outputSchema = jsonSchema('A result that does not fit it fails the task');
 
 export class UpdateJobTypeDto {
   @ApiOptionalField(name)
-  @IsOptional() @IsString() @MinLength(1) @MaxLength(200) name?: string;
+  // Absent is fine, null is not: @IsOptional() would let null through to the NOT NULL column (a 500).
+  @ValidateIf((_, v) => v !== undefined) @IsString() @MinLength(1) @MaxLength(200) name?: string;
   @ApiOptionalField(description)
   @IsOptional() @ValidateIf((_, v) => v !== null) @IsString() @MaxLength(5000) description?: string | null;
   @ApiOptionalField(ref('ExecutorInput'))
