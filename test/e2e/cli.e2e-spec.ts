@@ -165,6 +165,36 @@ describe('cli token commands', () => {
       const listed = await cliJson(['token', 'list', '--org', org], env);
       expect(listed.tokens[0]).toMatchObject({ id: created.id, revoked_at: revoked.revoked_at });
     }, 60_000);
+
+    // The limit the CLI stores is the one the API counts: 2 per minute (testEnv's burst is higher, so one 60 s window of 2).
+    it('token create --rate-limit 2: the token shows it, the API allows 2 requests, then 429 RATE_LIMITED', async () => {
+      const org = newOrg('cli');
+      const created = await cliJson(['token', 'create', '--org', org, '--access', 'SERVICES:READ', '--rate-limit', '2'], env);
+      expect(created.rate_limit_per_minute).toBe(2);
+      const [record] = (await db.query(`SELECT rate_limit_per_minute FROM api_tokens WHERE id = $1`, [created.id])).rows;
+      expect(record.rate_limit_per_minute).toBe(2);
+      const listed = await cliJson(['token', 'list', '--org', org], env);
+      expect(listed.tokens).toEqual([expect.objectContaining({ id: created.id, rate_limit_per_minute: 2 })]);
+
+      for (const remaining of ['1', '0']) {
+        const ok = await listJobs(created.token);
+        expect(ok.status).toBe(200);
+        expect([ok.headers.get('ratelimit-limit'), ok.headers.get('ratelimit-remaining'), ok.headers.get('ratelimit-policy')]).toEqual(['2', remaining, '2;w=60']);
+      }
+      const refused = await listJobs(created.token);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      expect(await refused.json()).toMatchObject({ status: 429, code: 'RATE_LIMITED' });
+      const retryAfter = refused.headers.get('retry-after');
+      expect(retryAfter).toMatch(/^[1-9][0-9]*$/);
+      expect(Number(retryAfter)).toBeLessThanOrEqual(60);
+      expect([refused.headers.get('ratelimit-limit'), refused.headers.get('ratelimit-remaining'), refused.headers.get('ratelimit-reset')]).toEqual(['2', '0', retryAfter]);
+
+      // A token made without --rate-limit keeps the default (null: RATE_LIMIT_PER_MINUTE).
+      const plain = await cliJson(['token', 'create', '--org', org, '--access', 'SERVICES:READ'], env);
+      expect(plain.rate_limit_per_minute).toBeNull();
+      expect((await listJobs(plain.token)).headers.get('ratelimit-limit')).toBe('1000000');
+    }, 60_000);
   });
 
   describe('bad usage and errors: non-zero exit, nothing on stdout, a message on stderr', () => {
@@ -174,6 +204,8 @@ describe('cli token commands', () => {
       ['an unknown command', ['frobnicate', '--org', 'acme']],
       ['an unknown token subcommand', ['token', 'rotate', '--org', 'acme']],
       ['a bad --expires-in', ['token', 'create', '--org', 'acme', '--access', 'SERVICES:READ', '--expires-in', 'soon']],
+      ['a --rate-limit of 0', ['token', 'create', '--org', 'acme', '--access', 'SERVICES:READ', '--rate-limit', '0']],
+      ['a --rate-limit that is not a number', ['token', 'create', '--org', 'acme', '--access', 'SERVICES:READ', '--rate-limit', 'fast']],
       ['token revoke without an id', ['token', 'revoke']],
       ['token revoke of an unknown id', ['token', 'revoke', 'tok_00000000000000000000000000']],
     ];

@@ -78,7 +78,7 @@ describe('logs', () => {
     await eventually(async () => receiver.forPath(callback.path).some((w) => w.verified), 20_000);
 
     // An openai job type with an api_key: a job, and a session turn.
-    const script = model.script({ text: 'Report: fine.' }, { text: 'Hello from the session.' });
+    const script = model.script({ text: 'Report: fine.' }, { text: 'Hello from the session.' }, { text: 'Streamed, in the session.' });
     await createOpenAiJobType({ http }, auth, { id: 'logs-ai', script, executor: { api_key: API_KEY } });
     const aiJob = await http().post('/services/agent-jobs').set(auth).send({ target_channel: { org_id: org, platform: 'slack', code: 'C0LOGS002' }, job_type_id: 'logs-ai' });
     expect(aiJob.status).toBe(201);
@@ -86,6 +86,13 @@ describe('logs', () => {
     const chat = await http().post('/services/sessions/chat').set(auth).send({ agent_type: 'logs-ai', message: 'hi' });
     expect(chat.status).toBe(200);
     const sessionId = chat.body.meta.session_id as string;
+    // A follow-up turn of that session, streamed: its request's lines must name the session too.
+    const streamed = await fetch(`${api.url}/services/sessions/chat`, {
+      method: 'POST', headers: { ...auth, 'content-type': 'application/json', accept: 'text/event-stream', 'x-request-id': 'logs-test-stream-1' },
+      body: JSON.stringify({ session_id: sessionId, message: 'and now?' }),
+    });
+    expect(streamed.status).toBe(200);
+    expect(await streamed.text()).toContain('event: turn.completed');
     expect(script.requests.every((r) => r.headers.authorization === `Bearer ${API_KEY}`)).toBe(true);
 
     // Errors get their id too: a 401, a body the parser refuses, an unknown path.
@@ -99,8 +106,8 @@ describe('logs', () => {
     const metrics = await scrapeMetrics(api.url, METRICS_TOKEN);
     expect(metricValue(metrics, 'agent_jobs_delivery_duration_seconds_count', { platform: 'slack', outcome: 'delivered' })).toBeGreaterThanOrEqual(2);
     expect(metricValue(metrics, 'agent_jobs_webhook_attempts_total', { outcome: 'delivered', trigger: 'automatic' })).toBeGreaterThanOrEqual(1);
-    expect(metricValue(metrics, 'agent_jobs_session_turns_total', { status: 'complete' })).toBe(1);
-    expect(metricValue(metrics, 'agent_jobs_model_calls_total', { job_type: 'logs-ai' })).toBe(2);
+    expect(metricValue(metrics, 'agent_jobs_session_turns_total', { status: 'complete' })).toBe(2);
+    expect(metricValue(metrics, 'agent_jobs_model_calls_total', { job_type: 'logs-ai' })).toBe(3);
 
     await api.stop(); // flushes the log
     const out = api.stdout;
@@ -122,7 +129,11 @@ describe('logs', () => {
     const orgRequests = access.filter((l) => /^\/services\/(agent-jobs|tokens|job-types|sessions|integrations|webhooks)/.test(String((l.req as { url: string }).url)) && (l.res as { status_code: number }).status_code < 400);
     expect(orgRequests.length).toBeGreaterThan(5);
     for (const line of orgRequests) expect(line.org_id).toBe(org);
-    expect(access.find((l) => l.route === '/services/sessions/chat')).toMatchObject({ org_id: org, session_id: sessionId });
+    // Both turns' requests (the one that made the session, and the streamed follow-up) name the session.
+    const turnLines = access.filter((l) => l.route === '/services/sessions/chat');
+    expect(turnLines).toHaveLength(2);
+    for (const line of turnLines) expect(line).toMatchObject({ org_id: org, session_id: sessionId });
+    expect(accessOf('logs-test-stream-1')).toEqual([expect.objectContaining({ session_id: sessionId })]);
     // The worker's lines about the task name its org, job and task.
     const taskLines = lines.filter((l) => l.task_id === taskId);
     expect(taskLines.length).toBeGreaterThanOrEqual(1);

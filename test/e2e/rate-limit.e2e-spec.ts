@@ -76,6 +76,31 @@ describe('rate limits', () => {
     for (const res of [anonymous, health]) expect(res.headers['ratelimit-limit']).toBeUndefined();
   });
 
+  // docs/decisions.md "Rate limits": the headers describe a count, so an answer that counted nothing has none.
+  it('more 401s and /health, /health/ready, /metrics calls than the limit: none refused, none with the headers, no token charged', async () => {
+    const token = await t.token(org, { SERVICES: 'READ' });
+    // The token's own id and claims with a broken signature: a limiter keyed on the claims before the check would charge the token.
+    const forged = `${token.slice(0, -2)}${token.endsWith('AA') ? 'BB' : 'AA'}`;
+    const answers: Response[] = [];
+    for (let i = 0; i < 4; i++) {
+      for (const auth of [{}, bearer(forged), { Authorization: 'Bearer not-a-jwt' }]) {
+        const res = await t.http().get('/services/job-types').set(auth);
+        expectProblem(res, 401, 'UNAUTHORIZED');
+        answers.push(res);
+      }
+      for (const path of ['/health', '/health/ready', '/metrics']) {
+        const res = await t.http().get(path);
+        expect({ path, status: res.status }).toEqual({ path, status: 200 });
+        answers.push(res);
+      }
+    }
+    for (const res of answers) {
+      expect(Object.keys(res.headers).filter((h) => h.startsWith('ratelimit') || h === 'retry-after')).toEqual([]);
+    }
+    // The token's first counted request is its first of the window.
+    expect(limits(await list(token))).toEqual({ limit: 3, remaining: 2, policy: '3;w=60' });
+  });
+
   it("a token's own rate_limit_per_minute (set at creation) overrides the default, and is shown with the token", async () => {
     const admin = await t.token(org, { SERVICES: 'ADMIN' }, { rateLimitPerMinute: 1000 });
     const created = await t.http().post('/services/tokens').set(bearer(admin)).send({ scopes: { SERVICES: 'READ' }, rate_limit_per_minute: 5 });
