@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { AgentServer, createHttpJobType } from '../support/agent-server';
+import { duration } from '../../apps/console/src/format';
 import { launchBrowser, TestBrowser } from '../support/browser';
-import { expectCleanTab, jobRow, signIn } from '../support/console';
+import { chartLabel, expectCleanTab, jobRow, signIn } from '../support/console';
 import { bearer, eventually, newOrg, startTestApp, TestApp } from '../support/test-app';
 import { startWebhookReceiver, WebhookReceiver } from '../support/webhook-receiver';
 
@@ -161,6 +162,25 @@ describe('Console: jobs', () => {
     expect((await t.http().get(`/services/agent-jobs/${job.job_id}`).set(auth)).body.data.cancel_reason).toBe('stuck on a <b>bad</b> input');
     await eventually(async () => agent.forJob(job.job_id)[0].aborted);
     await tab.screenshot('job-canceled');
+    expectCleanTab(tab, [write]);
+    await tab.context.close();
+  });
+
+  it('draws a retried job\'s attempts on the timeline, as the API has them', async () => {
+    const flaky = await createHttpJobType(t, agent, auth, { id: 'flaky', behaviour: 'fail-then-complete', query: { times: 1 } });
+    agent.registerSecret(flaky.path, flaky.signing_secret);
+    const job = await create('flaky', { config: { max_task_retries: 1, task_retry_interval: 0 } });
+    type Task = { attempt: number; status: string; started_at: string; finished_at: string };
+    const tasks = await eventually(async () => {
+      const res = await t.http().get(`/services/agent-jobs/${job.job_id}`).set(auth);
+      return res.body.data.job_status === 'COMPLETED' ? res.body.data.tasks as Task[] : undefined;
+    });
+    expect(tasks.map((x) => [x.attempt, x.status])).toEqual([[1, 'FAILED'], [2, 'COMPLETED']]);
+    const tab = await b.tab();
+    await signIn(tab.page, t.url, write, `/console/jobs/${job.job_id}`);
+    const took = (x: Task) => duration(Date.parse(x.finished_at) - Date.parse(x.started_at));
+    expect(await chartLabel(tab.page, 'Task attempts:'))
+      .toBe(`Task attempts: #1 FAILED ${took(tasks[0])}, #2 COMPLETED ${took(tasks[1])}`);
     expectCleanTab(tab, [write]);
     await tab.context.close();
   });

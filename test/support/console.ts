@@ -18,3 +18,10 @@ export function expectCleanTab(tab: { errors: string[]; urls: string[] }, tokens
   expect(tab.errors.filter((e) => !/^Failed to load resource/.test(e) && !expected?.test(e))).toEqual([]);
   for (const token of tokens) expect(tab.urls.filter((u) => u.includes(token))).toEqual([]);
 }
+
+/** A chart's aria-label (the figures it states), once uPlot has drawn its canvas. */
+export async function chartLabel(page: Page, prefix: string): Promise<string> {
+  const chart = page.locator(`.chart[role=img][aria-label^="${prefix}"]`);
+  await chart.locator('canvas').waitFor();
+  return (await chart.getAttribute('aria-label')) ?? '';
+}

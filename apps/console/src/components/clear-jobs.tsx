@@ -4,17 +4,14 @@
  * (the list's meta.total for the same query).
  */
 import { useState } from 'preact/hooks';
-import { api, ApiError, authHeaders, Problem, signOutUnauthorized, unwrap } from '../api/client';
+import { api, unwrap } from '../api/client';
 import { JobFilters, listQuery, TERMINAL, Status } from '../job-filters';
 import { Dialog, ProblemBox, Spinner } from './ui';
 
-async function clearJobs(query: Record<string, string>): Promise<number> {
-  // Plain fetch: the route is newer than the committed OpenAPI document the client is typed from.
-  const res = await fetch(`/services/agent-jobs?${new URLSearchParams(query)}`, { method: 'DELETE', headers: authHeaders() });
-  const body = await res.json().catch(() => ({}));
-  if (res.status === 401) signOutUnauthorized((body as Problem).detail);
-  if (!res.ok) throw new ApiError({ ...(body as Problem), status: res.status });
-  return (body as { meta: { deleted: number } }).meta.deleted;
+/** `status` is named apart: the route requires it (the confirm button needs one status checked). */
+async function clearJobs({ status, ...filters }: Record<string, string>): Promise<number> {
+  const body = await unwrap(api.DELETE('/services/agent-jobs', { params: { query: { ...filters, status } } }));
+  return body.meta.deleted;
 }
 
 export function ClearFinishedJobs({ filters, onCleared }: { filters: JobFilters; onCleared: () => void }) {

@@ -96,13 +96,17 @@ function Turns({ turns }: { turns: Turn[] }) {
 
 function CancelTurn({ sessionId, onDone }: { sessionId: string; onDone: () => void }) {
   const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
+  // Disabled while the cancel is in flight, so a second click cannot send a second cancel.
   async function submit(e: Event) {
     e.preventDefault();
+    setBusy(true);
+    setError(undefined);
     try {
       await unwrap(api.POST('/services/sessions/{id}/cancel', { params: { path: { id: sessionId } }, body: reason.trim() ? { reason: reason.trim() } : {} }));
-      onDone();
-    } catch (err) { setError(err); }
+      onDone(); // closes (unmounts) the dialog
+    } catch (err) { setError(err); setBusy(false); }
   }
   return (
     <Dialog title="Cancel the running turn?" onClose={onDone}>
@@ -110,7 +114,7 @@ function CancelTurn({ sessionId, onDone }: { sessionId: string; onDone: () => vo
         <label for="turn-reason">Reason</label>
         <textarea id="turn-reason" rows={3} value={reason} onInput={(e) => setReason((e.target as HTMLTextAreaElement).value)} />
         <ProblemBox error={error} />
-        <div class="actions"><button type="submit" class="danger">Cancel the turn</button><button type="button" class="secondary" onClick={onDone}>Keep it</button></div>
+        <div class="actions"><button type="submit" class="danger" disabled={busy}>{busy ? 'Canceling…' : 'Cancel the turn'}</button><button type="button" class="secondary" onClick={onDone}>Keep it</button></div>
       </form>
     </Dialog>
   );
