@@ -148,4 +148,22 @@ describe('openai executor: tool timeouts, cancels in flight, streamed turns', ()
     expect(next.body.data).toMatchObject({ status: 'complete', response: 'Back again.' });
     expect(script.messages(1).at(-1)).toEqual({ role: 'user', content: 'again' });
   });
+
+  it("a turn runs at most its job type's max_time_to_complete: a hanging model is aborted (AGENT_TIMEOUT), a 429 whose Retry-After passes the limit is not waited for", async () => {
+    const { auth } = await orgWithToken();
+    const hanging = model.script({ hang: true }, { text: 'Quick this time.' });
+    await createOpenAiJobType(t, auth, { id: 'slow-model', script: hanging, default_config: { max_time_to_complete: 1 } });
+    const timedOut = await t.http().post('/services/sessions/chat').set(auth).send({ agent_type: 'slow-model', message: 'think forever' });
+    expect(timedOut.status).toBe(200);
+    expect(timedOut.body.data).toMatchObject({ status: 'error', error: { code: 'AGENT_TIMEOUT', message: expect.stringContaining('1 s') } });
+    await eventually(async () => hanging.requests[0].aborted);
+    const next = await t.http().post('/services/sessions/chat').set(auth).send({ session_id: timedOut.body.data.session_id, message: 'again' });
+    expect(next.body.data).toMatchObject({ status: 'complete', response: 'Quick this time.' });
+
+    const limited = model.script({ status: 429, headers: { 'retry-after': '3600' } });
+    await createOpenAiJobType(t, auth, { id: 'limited-model', script: limited, default_config: { max_time_to_complete: 60 } });
+    const refused = await t.http().post('/services/sessions/chat').set(auth).send({ agent_type: 'limited-model', message: 'hello' });
+    expect(refused.body.data).toMatchObject({ status: 'error', error: { code: 'MODEL_RATE_LIMITED', message: expect.stringContaining('no retry') } });
+    expect(limited.requests).toHaveLength(1);
+  });
 });

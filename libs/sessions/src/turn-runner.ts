@@ -94,12 +94,26 @@ export class TurnRunner {
         message: turn.message, context: turn.context ?? {}, max_iterations: turn.maxIterations ?? config.max_iterations,
         config: config as unknown as Record<string, unknown>, messages: turn.history,
       };
-      return await this.agents.run(jobType, call, { signal, onToolCall });
+      return await this.withinTimeLimit(config.max_time_to_complete, signal, (limited, deadline) =>
+        this.agents.run(jobType, call, { signal: limited, onToolCall, deadline }));
     } catch (err) {
       // Stored as the turn's end rather than left running: the session must not stay busy.
       this.logger.error(`turn ${turn.turnId} could not run: ${(err as Error).message}`);
       return turnError('AGENT_UNAVAILABLE', 'the turn could not be run (internal error)');
     }
+  }
+
+  /**
+   * A turn runs at most its job type's max_time_to_complete, as a job does: a model answering
+   * 429 with a long Retry-After, or a tool loop that goes on, must not hold the session (and the
+   * chat request) longer. Past it the call is aborted and the turn ends AGENT_TIMEOUT.
+   */
+  private async withinTimeLimit(seconds: number, signal: AbortSignal,
+    run: (limited: AbortSignal, deadline: Date) => Promise<TurnOutcome>): Promise<TurnOutcome> {
+    const limit = AbortSignal.timeout(seconds * 1000);
+    const outcome = await run(AbortSignal.any([signal, limit]), new Date(Date.now() + seconds * 1000));
+    if (limit.aborted && !signal.aborted) return turnError('AGENT_TIMEOUT', `the turn did not finish within max_time_to_complete (${seconds} s)`);
+    return outcome;
   }
 
   /** Only a deleted job type is null; a database error propagates (to answer() above). */
