@@ -102,14 +102,14 @@ export async function streamFanout(opts: BenchOptions): Promise<void> {
     const warmStream = openJobStream(port, token, JSON.parse(warm.body).data.job_id);
     const warmed = await Promise.race([warmStream.ended, sleep(30_000).then(() => false)]);
     if (!warmed) throw new Error('the warm-up job\'s stream did not end within 30 s: is the worker running?');
-    await sleep(1000);
-    const rssBefore = rssKiB(api.proc.pid!);
-
     const dueAt = Date.now() + leadMs;
     const created = await pool(jobCount, 8, (i) => httpRequest(agent, port, 'POST', '/services/agent-jobs', token,
       jobBody(ORG, { scheduled_at: new Date(dueAt + Math.floor((i * spreadMs) / jobCount)).toISOString() })));
     if (created.some((r) => r.status !== 201)) throw new Error(`create failed: ${created.find((r) => r.status !== 201)!.body}`);
     const jobIds = created.map((r) => JSON.parse(r.body).data.job_id as string);
+    // After the creates: what they allocate is not the streams' memory.
+    await sleep(500);
+    const rssBefore = rssKiB(api.proc.pid!);
     // Clients arriving over a few seconds, WAVE at a time; a stream is open once it replayed its job's creation event.
     for (let i = 0; i < streamCount; i += WAVE) {
       for (let k = i; k < Math.min(streamCount, i + WAVE); k++) streams.push(openJobStream(port, token, jobIds[k % jobCount]));
