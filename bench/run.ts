@@ -2,11 +2,12 @@
  * Agent Jobs benchmark: prints figures against the targets, never asserts them.
  *
  *   npm run bench                          # the default scenarios (all but soak, delivery and redis-memory)
- *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | pickup | streams | turns | middleware | retention | delivery | soak | redis-memory (comma-separated works)
+ *   npm run bench -- --only create         # one of: create | schedule | list | e2e | baseline | pickup | streams | turns | middleware | retention | delivery | soak | redis-memory | dead-worker (comma-separated works)
  *   npm run bench -- --only baseline --n 8000   # raw Bull, pg-boss 10, the service side by side; writes docs/benchmarks-throughput.png (all systems, or --chart <file>)
  *   npm run bench -- --only pickup --seconds 10   # create + pickup latency at 50 % of the sustained rate, jobs running, both shapes
  *   npm run bench -- --only redis-memory --n 100000   # Redis keys / memory left after N finished jobs (not part of a default run)
  *   npm run bench -- --only soak --minutes 30 --rate 75   # not part of a default run
+ *   npm run bench -- --only dead-worker --jobs 600 --over-ms 12000   # issue 7's dead-worker shape; not part of a default run
  *   npm run bench -- --only e2e --mode split --n 20000 --concurrency 64
  *   npm run bench -- --profile             # CPU profile + query/command counts of each measured window
  *
@@ -36,6 +37,7 @@ import { retentionBench } from './retention';
 import { scheduleLag } from './schedule-lag';
 import { soak } from './soak';
 import { deliveryConcurrency } from './delivery-concurrency';
+import { deadWorker } from './dead-worker';
 import { streamFanout } from './stream-fanout';
 import { turnsBench } from './turns';
 import { heading, printLatency, printSummary, summarize } from './stats';
@@ -65,6 +67,8 @@ const SCENARIOS: Record<string, Scenario> = {
   retention: { run: retentionBench, limitMs: (o) => 30 * 60_000 + flagInt(o, 'seconds', 30) * 1000 },
   // DELIVERY_CONCURRENCY against a Slack that answers in --latency-ms: posts/s per worker.
   delivery: { run: deliveryConcurrency, limitMs: () => 15 * 60_000, optIn: true },
+  // Issue 7's shape: two workers, one SIGKILLed twice 3 s apart while jobs run.
+  'dead-worker': { run: deadWorker, limitMs: () => 6 * 60_000, optIn: true },
   soak: { run: soak, limitMs: (o) => (flagInt(o, 'minutes', 30) + 5) * 60_000, optIn: true },
   // N jobs through batch creates, then what the queue prefix still holds; the limit allows for 100 jobs/s.
   'redis-memory': { run: redisMemory, limitMs: (o) => (5 * 60 + flagInt(o, 'n', 100_000) / 100) * 1000, optIn: true },
