@@ -21,7 +21,7 @@ import { ChannelPostsReconciler } from '../../libs/channels/src/delivery/channel
 import { ScheduleFiresRepository } from '../../libs/schedules/src/schedule-fires.repository';
 import { createTestDatabase } from '../support/test-app';
 import { StreamEventsRepository } from '../../libs/jobs/src/streams/stream-events.repository';
-import { CLAIM_SESSION_SQL, FAIL_LAPSED_TURNS_SQL, HISTORY_SQL, SWEEP_SESSIONS_SQL } from '../../libs/sessions/src/session-turns.sql';
+import { CLAIM_SESSION_SQL, FAIL_LAPSED_TURNS_SQL, SWEEP_SESSIONS_SQL } from '../../libs/sessions/src/session-turns.sql';
 import type { ListJobsQueryDto } from '../../libs/jobs/src/dto/list-jobs.query';
 import { ORDERED_WALK } from '../../libs/database/src/ordered-walk';
 import { JobRetentionRepository } from '../../libs/jobs/src/retention/job-retention.repository';
@@ -200,8 +200,7 @@ const STATEMENTS: Record<string, () => Promise<Sent>> = {
   'streams: replay of the org': async () => streamRead((e) => e.orgReplay('bulk', 0, 2 * JOBS, [], 500)),
   'streams: replay of a job': async () => streamRead((e) => e.jobReplay('bulk', JOB, 0, 2 * JOBS, [], 500)),
   'streams: a job\'s final state': async () => streamRead((e) => e.jobFinalState('bulk', JOB)),
-  'sessions: claim a turn': async () => ({ text: CLAIM_SESSION_SQL, values: [SESSION, 'bulk', 'turn_new', null, null, 'hi', null, 30000] }),
-  'sessions: the history before a turn': async () => ({ text: HISTORY_SQL, values: [SESSION, 'bulk', 1_000_000] }),
+  'sessions: claim a turn, with its history': async () => ({ text: CLAIM_SESSION_SQL, values: [SESSION, 'bulk', 'turn_new', null, null, 'hi', null, 30000] }),
   'channel posts: claim': async () => ({ text: postClaimSql(jobRecordSql), values: [[TASK], ['bulk'], [JOB], [30000]] }),
   'channel posts: finish': async () => ({ text: postFinishSql(jobRecordSql), values: [[JOB], ['bulk'], [TASK], ['DELIVERED'], ['1.2'], [null], [null], [null]] }),
 };

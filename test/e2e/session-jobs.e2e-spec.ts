@@ -161,12 +161,12 @@ describe('jobs in a session', () => {
 
   it('a turn that waited for the session while a job appended to it gets those messages in its history', async () => {
     const { org, auth, sessionId } = await orgWithSession();
-    // What a job's completion does (session-jobs.sql.ts): lock the session row, append, commit later.
+    // What a job's completion does (appendJobMessagesSql): update the session row (its expiry), append, commit later.
     const appender = new Client({ connectionString: t.env.DATABASE_URL });
     await appender.connect();
     try {
       await appender.query('BEGIN');
-      await appender.query(`SELECT 1 FROM sessions WHERE id = $1 FOR UPDATE`, [sessionId]);
+      await appender.query(`UPDATE sessions SET updated_at = now() WHERE id = $1`, [sessionId]);
       await appender.query(`INSERT INTO session_messages (session_id, org_id, role, content) VALUES ($1, $2, 'user', 'late brief'), ($1, $2, 'assistant', 'late answer')`, [sessionId, org]);
       const turn = heldTurn(auth, { session_id: sessionId, message: 'after the job' });
       await eventually(async () => (await t.db.query(

@@ -48,7 +48,8 @@ export class ChatService {
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const claimed = await this.repo.claim(orgId, sessionId, { ttlHours: body.ttl_hours ?? null, agentType: body.agent_type ?? null }, turn);
       if (claimed) return { ...claimed, sessionId };
-      // Why not: each refusal is read after the fact; an idle, matching session (its turn just ended) is tried again.
+      // Why not: each refusal is read after the fact; an idle, matching session (its turn just ended, or its row
+      // changed while the claim waited for its lock: CLAIM_SESSION_SQL) is tried again.
       const session = liveSession(await this.repo.lookup(orgId, sessionId), sessionId);
       if (body.agent_type !== undefined && body.agent_type !== session.agent_type) {
         throw conflict('SESSION_AGENT_MISMATCH', `Session '${sessionId}' talks to '${session.agent_type}', not '${body.agent_type}'`);

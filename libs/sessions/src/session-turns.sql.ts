@@ -15,7 +15,6 @@ const turnAndMessage = (turnId: string, message: string, context: string, leaseM
   ),
   m AS (
     INSERT INTO session_messages (session_id, org_id, role, content, turn_id) SELECT s.id, s.org_id, 'user', ${message}, ${turnId} FROM s
-    RETURNING id
   )`;
 
 /** $1 unit, $2 session id, $3 org, $4 agent_type, $5 turn id, $6 ttl_hours, $7 message, $8 context, $9 lease ms. */
@@ -29,28 +28,26 @@ export const START_SESSION_SQL = `
 
 /**
  * Takes an idle, live session for a new turn: the busy check is this conditional UPDATE (the
- * row lock makes a concurrent one wait, then find the session busy). It answers the new user
- * message's id, not the history: a statement that waited on the row lock still reads with the
- * snapshot it started with, so the answer of the turn (or job) it waited for would be missing.
- * HISTORY_SQL, run next, reads what came before that id.
+ * row lock makes a concurrent one wait, then find the session busy). `history` is read in the
+ * same statement's snapshot, so it must be the snapshot's row that is claimed: a statement
+ * that waited on the row lock re-checks its WHERE on the row its holder committed but keeps
+ * reading everything else as of its start, so the holder's messages (the previous turn's
+ * answer, a job's brief and result) would be missing. Every writer of a session's messages
+ * updates the session row, so the xmin guard below refuses exactly that case: nothing is
+ * claimed, and the caller tries again with a new statement (ChatService).
  * $1 session id, $2 org, $3 turn id, $4 ttl_hours or null, $5 agent_type or null, $6 message, $7 context, $8 lease ms.
  */
 export const CLAIM_SESSION_SQL = `
   WITH s AS (
     UPDATE sessions SET active_turn_id = $3, turn_count = turn_count + 1, ttl_hours = COALESCE($4::int, ttl_hours), updated_at = now()
     WHERE id = $1 AND org_id = $2 AND active_turn_id IS NULL AND expires_at > now() AND ($5::text IS NULL OR agent_type = $5::text)
+      AND xmin::text = (SELECT v.xmin::text FROM sessions v WHERE v.id = $1 AND v.org_id = $2)
     RETURNING id, org_id, agent_type, expires_at
   ), ${turnAndMessage('$3', '$6', '$7', '$8')}
-  SELECT s.agent_type, s.expires_at, t.started_at, m.id AS message_id FROM s, t, m`;
-
-/**
- * The session's messages before message $3, oldest first (session_messages_session_idx). Every
- * writer of a session's messages holds its row lock, which the claim waited for, so all of them
- * with a lower id have committed by now.
- * $1 session id, $2 org, $3 message id.
- */
-export const HISTORY_SQL = `
-  SELECT role, content FROM session_messages WHERE session_id = $1 AND org_id = $2 AND id < $3 ORDER BY id`;
+  SELECT s.agent_type, s.expires_at, t.started_at,
+         (SELECT coalesce(json_agg(json_build_object('role', role, 'content', content) ORDER BY id), '[]'::json)
+            FROM session_messages WHERE session_id = $1 AND org_id = $2) AS history
+  FROM s, t`;
 
 /**
  * Ends the running turns `update` picks (an UPDATE of session_turns, without RETURNING): frees

@@ -7,7 +7,7 @@ import type { SessionMessage, TurnOutcome } from '@app/job-types';
 import type { ListSessionsQueryDto, SessionSortField } from './dto/list-sessions.query';
 import { SessionEntity, SessionMessageEntity, SessionTurnEntity } from './session.entities';
 import {
-  CANCEL_TURN_SQL, CLAIM_SESSION_SQL, EXPIRED, FAIL_LAPSED_TURNS_SQL, FINISH_TURN_SQL, HISTORY_SQL, START_SESSION_SQL, SWEEP_SESSIONS_SQL,
+  CANCEL_TURN_SQL, CLAIM_SESSION_SQL, EXPIRED, FAIL_LAPSED_TURNS_SQL, FINISH_TURN_SQL, START_SESSION_SQL, SWEEP_SESSIONS_SQL,
 } from './session-turns.sql';
 
 export interface NewTurn {
@@ -54,13 +54,10 @@ export class SessionsRepository {
 
   /** The next turn of an idle, live session of the org (matching `agentType` when given); null when it cannot start. */
   async claim(orgId: string, sessionId: string, s: { ttlHours: number | null; agentType: string | null }, t: NewTurn): Promise<ClaimedTurn | null> {
-    const [row] = await preparedQuery<Omit<ClaimedTurn, 'history'> & { message_id: string }>(this.db, CLAIM_SESSION_SQL, [
+    const [row] = await preparedQuery<ClaimedTurn>(this.db, CLAIM_SESSION_SQL, [
       sessionId, orgId, t.turnId, s.ttlHours, s.agentType, t.message, json(t.context), t.leaseMs,
     ]);
-    if (!row) return null;
-    const { message_id: messageId, ...claimed } = row;
-    const history = await preparedQuery<SessionMessage>(this.db, HISTORY_SQL, [sessionId, orgId, messageId]);
-    return { ...claimed, history };
+    return row ?? null;
   }
 
   async renewLease(orgId: string, turnId: string, leaseMs: number): Promise<void> {
