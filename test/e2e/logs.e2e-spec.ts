@@ -78,7 +78,7 @@ describe('logs', () => {
     await eventually(async () => receiver.forPath(callback.path).some((w) => w.verified), 20_000);
 
     // An openai job type with an api_key: a job, and a session turn.
-    const script = model.script({ text: 'Report: fine.' }, { text: 'Hello from the session.' }, { text: 'Streamed, in the session.' });
+    const script = model.script({ text: 'Report: fine.' }, { text: 'Hello from the session.' }, { text: 'Streamed, in the session.' }, { text: 'A job in the session.' });
     await createOpenAiJobType({ http }, auth, { id: 'logs-ai', script, executor: { api_key: API_KEY } });
     const aiJob = await http().post('/services/agent-jobs').set(auth).send({ target_channel: { org_id: org, platform: 'slack', code: 'C0LOGS002' }, job_type_id: 'logs-ai' });
     expect(aiJob.status).toBe(201);
@@ -93,6 +93,11 @@ describe('logs', () => {
     });
     expect(streamed.status).toBe(200);
     expect(await streamed.text()).toContain('event: turn.completed');
+    // A job in that session: the worker's lines about its task name the session too.
+    const sessionJob = await http().post('/services/agent-jobs').set(auth)
+      .send({ target_channel: { org_id: org, platform: 'slack', code: 'C0LOGS002' }, job_type_id: 'logs-ai', session_id: sessionId });
+    expect(sessionJob.status).toBe(201);
+    await eventually(async () => (await http().get(`/services/agent-jobs/${sessionJob.body.data.job_id}`).set(auth)).body.data.job_status === 'COMPLETED', 20_000);
     expect(script.requests.every((r) => r.headers.authorization === `Bearer ${API_KEY}`)).toBe(true);
 
     // Errors get their id too: a 401, a body the parser refuses, an unknown path.
@@ -107,7 +112,7 @@ describe('logs', () => {
     expect(metricValue(metrics, 'agent_jobs_delivery_duration_seconds_count', { platform: 'slack', outcome: 'delivered' })).toBeGreaterThanOrEqual(2);
     expect(metricValue(metrics, 'agent_jobs_webhook_attempts_total', { outcome: 'delivered', trigger: 'automatic' })).toBeGreaterThanOrEqual(1);
     expect(metricValue(metrics, 'agent_jobs_session_turns_total', { status: 'complete' })).toBe(2);
-    expect(metricValue(metrics, 'agent_jobs_model_calls_total', { job_type: 'logs-ai' })).toBe(3);
+    expect(metricValue(metrics, 'agent_jobs_model_calls_total', { job_type: 'logs-ai' })).toBe(4);
 
     await api.stop(); // flushes the log
     const out = api.stdout;
@@ -139,6 +144,9 @@ describe('logs', () => {
     expect(taskLines.length).toBeGreaterThanOrEqual(1);
     for (const line of taskLines) expect(line).toMatchObject({ org_id: org, job_id: jobId, task_id: taskId });
     expect(taskLines.some((l) => l.context === 'TaskRunnerService' && /completed/.test(String(l.msg)))).toBe(true);
+    const sessionTaskLines = lines.filter((l) => l.job_id === sessionJob.body.data.job_id && l.context === 'TaskRunnerService');
+    expect(sessionTaskLines.length).toBeGreaterThanOrEqual(1);
+    for (const line of sessionTaskLines) expect(line).toMatchObject({ org_id: org, session_id: sessionId });
 
     // No secret this run used, in any line of stdout or stderr.
     const everything = out + api.stderr;

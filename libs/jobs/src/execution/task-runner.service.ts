@@ -1,6 +1,7 @@
 import { CallbackTokens } from '@app/auth';
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig, DomainError } from '@app/common';
+import { addToLogContext } from '@app/common/logging';
 import { MetricsService } from '@app/common/metrics';
 import { AgentExecutor, AgentOutcome, JobTypeEntity, JobTypesService } from '@app/job-types';
 import { AgentTaskPayload, TaskQueue } from '@app/queue';
@@ -38,6 +39,8 @@ export class TaskRunnerService {
     const claimed = await this.tasks.claimTask(payload.job_id, payload.task_id);
     if (!claimed) return; // canceled, finished, another worker has it, or this one is not known alive
     const { job, task } = claimed;
+    // The queue payload names the job and task; its session is known once the job is read.
+    if (job.session_id) addToLogContext({ session_id: job.session_id });
     const stop = this.metrics.taskTimer();
     let executor = 'none';
     let ended = 'error';
