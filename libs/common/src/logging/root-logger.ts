@@ -28,11 +28,31 @@ const outputs = new Map<AppConfig['LOG_FORMAT'], DestinationStream>();
 function processOutput(format: AppConfig['LOG_FORMAT']): DestinationStream {
   let out = outputs.get(format);
   if (!out) {
-    out = format === 'json'
-      ? pino.destination({ dest: 1, sync: false })
-      : pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
+    out = format === 'json' ? bufferedStdout() : pretty({ colorize: process.stdout.isTTY, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname', sync: true });
     outputs.set(format, out);
   }
+  return out;
+}
+
+/** Lines are gathered up to this many bytes per write, or written at the latest this often. */
+const LOG_BUFFER_BYTES = 4096;
+const LOG_FLUSH_MS = 1000;
+
+/**
+ * stdout, asynchronously, in writes of up to LOG_BUFFER_BYTES: a write per line was a system
+ * call per request (the access line), the largest part of what logging cost an API request.
+ * A timer writes out what a quiet process gathered, so a line is never more than a second
+ * late; pino writes the rest at exit. A SIGKILL loses at most that second of lines.
+ */
+function bufferedStdout(): DestinationStream {
+  const out = pino.destination({ dest: 1, sync: false, minLength: LOG_BUFFER_BYTES });
+  setInterval(() => {
+    try {
+      if (!(out as { destroyed?: boolean }).destroyed) out.flush();
+    } catch {
+      // stdout gone (a closed pipe): nothing left to write to
+    }
+  }, LOG_FLUSH_MS).unref();
   return out;
 }
 
@@ -40,8 +60,8 @@ function processOutput(format: AppConfig['LOG_FORMAT']): DestinationStream {
  * A pino logger of the process: LOG_LEVEL, LOG_FORMAT (json: one object per line, level as its
  * name; pretty: for a human), the log context's ids on every line (mixin; a field passed to
  * the call wins), `redact` paths, and every line masked for secret shapes on its way out.
- * JSON goes to stdout asynchronously (flushed at exit and at shutdown), so a slow stdout
- * never stalls a request.
+ * JSON goes to stdout asynchronously and buffered (bufferedStdout; flushed at exit and at
+ * shutdown), so a slow stdout never stalls a request.
  */
 export function createRootLogger(config: Pick<AppConfig, 'LOG_LEVEL' | 'LOG_FORMAT'>, destination?: DestinationStream): Logger {
   const json = config.LOG_FORMAT === 'json';
