@@ -77,6 +77,30 @@ describe('live streams across processes', () => {
     }
   });
 
+  it('one subscription per API process, however many streams it serves', async () => {
+    const channel = `${t.env.QUEUE_PREFIX}:job-events`;
+    const probe = new Redis(REDIS_URL);
+    const subscribers = async () => Number(((await probe.pubsub('NUMSUB', channel)) as [string, number])[1]);
+    try {
+      const job = await t.http().post('/services/agent-jobs').set(write)
+        .send({ job_type_id: 'echo', scheduled_at: inAnHour(), target_channel: { org_id: org, platform: 'slack', code: 'C0SUBS' } });
+      expect(job.status).toBe(201);
+      const path = `/services/agent-jobs/${job.body.data.job_id}/stream`;
+      // The first stream on each process starts its feed (and its subscription), if nothing had yet.
+      const first = await Promise.all([openStream(t.url, path, read), openStream(replicaUrl, path, read)]);
+      await Promise.all(first.map((c) => c.waitForCount(1)));
+      const before = await subscribers();
+      expect(before).toBeGreaterThanOrEqual(2);
+      const more = await Promise.all(Array.from({ length: 30 }, (_, i) =>
+        openStream(i % 2 ? replicaUrl : t.url, i % 3 ? path : '/services/events/stream?after=0', read)));
+      await Promise.all(more.map((c) => c.waitForCount(1)));
+      expect(await subscribers()).toBe(before);
+      await Promise.all([...first, ...more].map((c) => c.close()));
+    } finally {
+      probe.disconnect();
+    }
+  });
+
   it('closing an API process ends its open streams instead of waiting for them', async () => {
     const app = await createApp({ env: t.env, withWorker: false, logger: ['error'] });
     const url = await listen(app);
