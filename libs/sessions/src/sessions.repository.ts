@@ -88,8 +88,9 @@ export class SessionsRepository {
 
   /** Maintenance, all orgs: deletes up to `limit` expired sessions with their history; how many went. */
   async sweepExpired(limit: number): Promise<number> {
-    const [, deleted] = (await orderedWalk(this.db, SWEEP_SESSIONS_SQL, [limit])) as unknown as [unknown, number];
-    return deleted;
+    // A DELETE answers [rows, affected count].
+    const [, deleted] = await orderedWalk<unknown>(this.db, SWEEP_SESSIONS_SQL, [limit]);
+    return Number(deleted);
   }
 
   async lookup(orgId: string, sessionId: string): Promise<SessionLookup> {

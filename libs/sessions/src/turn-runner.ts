@@ -110,8 +110,9 @@ export class TurnRunner {
    */
   private async withinTimeLimit(seconds: number, signal: AbortSignal,
     run: (limited: AbortSignal, deadline: Date) => Promise<TurnOutcome>): Promise<TurnOutcome> {
+    const deadline = new Date(Date.now() + seconds * 1000);
     const limit = AbortSignal.timeout(seconds * 1000);
-    const outcome = await run(AbortSignal.any([signal, limit]), new Date(Date.now() + seconds * 1000));
+    const outcome = await run(AbortSignal.any([signal, limit]), deadline);
     if (limit.aborted && !signal.aborted) return turnError('AGENT_TIMEOUT', `the turn did not finish within max_time_to_complete (${seconds} s)`);
     return outcome;
   }

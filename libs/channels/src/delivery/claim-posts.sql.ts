@@ -17,8 +17,9 @@ const MAX_WAIT_MS = 60_000;
  * (finishTask) and counts the attempt when its outcome is recorded.
  *
  * For any number of posts (arrays, one element per post; `n` tells them apart in the
- * answer). The job's JSON comes from the library that owns jobs (`record`). Post rows are locked in task_id order, the order finishSql locks them in, so
- * two batches never wait on each other in a cycle.
+ * answer). Post rows are locked in task_id order, the order finishSql locks them in, so
+ * two batches never wait on each other in a cycle. The job's JSON comes from the library
+ * that owns jobs (`record`).
  *
  * No job lock: whether earlier posts are open is read in the statement's snapshot, and a
  * post never reopens, so "all closed" is final. "One is open" may be stale when the row
