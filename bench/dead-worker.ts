@@ -8,9 +8,10 @@
  */
 import http from 'node:http';
 import type net from 'node:net';
+import { Pool } from 'pg';
 import {
   BenchOptions, cleanRedis, databaseUrl, dropDatabase, flagInt, freePort, httpRequest, issueToken, keepAliveAgent, ORG, queuePrefix,
-  Service, serviceEnv, sharedSink, sleep, startService, stopAll, throwawayDatabase, until, withPg,
+  Service, serviceEnv, sharedSink, sleep, startService, stopAll, throwawayDatabase, until,
 } from './harness';
 import { heading, note, printLatency, record, summarize } from './stats';
 
@@ -46,6 +47,7 @@ export async function deadWorker(opts: BenchOptions): Promise<void> {
   const port = await freePort();
   const env = serviceEnv(DB, prefix, port);
   const services: Service[] = [];
+  let db: Pool | undefined;
   await dropDatabase(DB);
   try {
     const token = await issueToken(env, ORG, 'SERVICES:WRITE');
@@ -63,9 +65,11 @@ export async function deadWorker(opts: BenchOptions): Promise<void> {
     if (jt.status !== 201) throw new Error(`job type: ${jt.status} ${jt.body}`);
     const body = JSON.stringify({ job_type_id: 'slow', target_channel: { org_id: ORG, platform: 'slack', code: 'C0BENCH01' } });
 
-    const db = databaseUrl(DB);
-    const workerIdOf = (pid: number) => until(async () => withPg(db, async (c) =>
-      (await c.query(`SELECT id FROM workers WHERE pid = $1`, [pid])).rows[0]?.id as string | undefined), (id) => !!id, 30_000, 100);
+    // One small pool for the bench's polling: a connection per poll would cost Postgres more than the polls.
+    db = new Pool({ connectionString: databaseUrl(DB), max: 3 });
+    const pg = db;
+    const workerIdOf = (pid: number) => until(async () =>
+      (await pg.query(`SELECT id FROM workers WHERE pid = $1`, [pid])).rows[0]?.id as string | undefined, (id) => !!id, 30_000, 100);
     await Promise.all([workerIdOf(survivor.proc.pid!), workerIdOf(victim.proc.pid!)]);
 
     const ids: string[] = [];
@@ -89,15 +93,14 @@ export async function deadWorker(opts: BenchOptions): Promise<void> {
       process.kill(victim.proc.pid!, 'SIGKILL');
       const killedAt = Date.now();
       services.splice(services.indexOf(victim), 1); // nothing to stop any more
-      const held = await withPg(db, async (c) =>
-        (await c.query(`SELECT id FROM tasks WHERE worker_id = $1 AND status = 'RUNNING'`, [victimId])).rows.map((r) => r.id as string));
+      const held = (await pg.query(`SELECT id FROM tasks WHERE worker_id = $1 AND status = 'RUNNING'`, [victimId])).rows.map((r) => r.id as string);
       note(`kill at ${((killedAt - started) / 1000).toFixed(1)} s: the process held ${held.length} running task(s)`);
       held.forEach((id) => orphans.add(id));
       watchers.push((async () => {
         const open = new Set(held);
         while (open.size && Date.now() - killedAt < 120_000) {
-          const rows = await withPg(db, async (c) => (await c.query(
-            `SELECT id FROM tasks WHERE id = ANY($1) AND (worker_id IS DISTINCT FROM $2 OR status <> 'RUNNING')`, [[...open], victimId])).rows);
+          const { rows } = await pg.query(
+            `SELECT id FROM tasks WHERE id = ANY($1) AND (worker_id IS DISTINCT FROM $2 OR status <> 'RUNNING')`, [[...open], victimId]);
           for (const r of rows) if (open.delete(r.id)) recoveries.push(Date.now() - killedAt);
           await sleep(50);
         }
@@ -107,8 +110,8 @@ export async function deadWorker(opts: BenchOptions): Promise<void> {
     }
     await creating;
     const createdAt = Date.now();
-    const counts = await until(async () => withPg(db, async (c) => (await c.query(
-      `SELECT count(*) FILTER (WHERE status = 'COMPLETED')::int AS done, count(*)::int AS all FROM jobs WHERE id = ANY($1)`, [ids])).rows[0]),
+    const counts = await until(async () => (await pg.query(
+      `SELECT count(*) FILTER (WHERE status = 'COMPLETED')::int AS done FROM jobs WHERE id = ANY($1)`, [ids])).rows[0] as { done: number },
     (r) => r.done === jobs, 180_000, 100);
     const allDoneMs = Date.now() - createdAt;
     await Promise.all(watchers);
@@ -124,6 +127,7 @@ export async function deadWorker(opts: BenchOptions): Promise<void> {
     record({ scenario: 'dead-worker', name: 'kill -> its tasks running again, median', value: rec.p50, unit: 'ms' });
     record({ scenario: 'dead-worker', name: 'last create -> every job COMPLETED', value: allDoneMs, unit: 'ms' });
   } finally {
+    await db?.end();
     await stopAll(services);
     await agent.close();
     await cleanRedis(prefix);

@@ -100,10 +100,10 @@ export async function streamFanout(opts: BenchOptions): Promise<void> {
   const env = serviceEnv(DB, prefix, port);
   const services: Service[] = [];
   const streams: BenchStream[] = [];
+  const heapFile = path.join(tmpdir(), `agent-jobs-bench-heap-${process.pid}.json`);
   await dropDatabase(DB);
   try {
     const token = await issueToken(env, ORG, 'SERVICES:WRITE');
-    const heapFile = path.join(tmpdir(), `agent-jobs-bench-heap-${process.pid}.json`);
     const api = await startService('api', {
       ...env, BENCH_HEAP_FILE: heapFile, NODE_OPTIONS: `${env.NODE_OPTIONS ?? ''} --expose-gc --require ${path.join(DIST, 'bench/heap-probe.js')}`.trim(),
     }, opts);
@@ -172,6 +172,7 @@ export async function streamFanout(opts: BenchOptions): Promise<void> {
     record({ scenario: 'streams', name: 'API JS heap per open stream (after a GC)', value: heapPerStreamKiB, unit: 'KB' });
     agent.destroy();
   } finally {
+    rmSync(heapFile, { force: true });
     for (const s of streams) s.close();
     await stopAll(services);
     await cleanRedis(prefix);
